@@ -1,0 +1,83 @@
+import type { Database } from 'better-sqlite3';
+import type { CallContext, Handlers } from './dispatch.js';
+import { EventBus } from './event-bus.js';
+import { JobManager } from '../jobs/job-manager.js';
+import { countdownJob } from '../jobs/test-jobs.js';
+import { openDatabase, sqliteVersion } from '../store/database.js';
+import { computeStatus } from '../compute/providers.js';
+import { APP_VERSION } from '../version.js';
+import { StudiesRepo } from '../store/studies-repo.js';
+import { createDecoder } from '../studies/decoder.js';
+import { IMPORT_JOB, importJob } from '../studies/import-job.js';
+import { removeOrphanVolumes } from '../studies/volume-cache.js';
+import { seriesHandlers } from '../studies/series-handlers.js';
+
+export interface ServicesOptions {
+  dataDir: string;
+  host: 'electron' | 'browser' | 'cli' | 'test';
+  /** register test-only job types (DELINEATE_TEST_JOBS=1 sets this for hosts) */
+  testJobs?: boolean;
+  allowGpu?: boolean;
+  /** minimum gap between two progress events of one job (tests set 0 to see every step) */
+  progressIntervalMs?: number;
+}
+
+export interface AppServices {
+  readonly dataDir: string;
+  readonly db: Database;
+  readonly bus: EventBus;
+  readonly jobs: JobManager;
+  readonly handlers: Handlers;
+  close(): Promise<void>;
+}
+
+/** Build every service a host needs, over one data directory. Hosts own the returned object. */
+export function createServices(options: ServicesOptions): AppServices {
+  const { db } = openDatabase(options.dataDir);
+  const bus = new EventBus();
+  const jobs = new JobManager(bus, { progressIntervalMs: options.progressIntervalMs });
+  if (options.testJobs) jobs.register(countdownJob);
+  const studies = new StudiesRepo(db);
+  // a crash between writing a volume file and committing its row leaves an orphan: drop it
+  removeOrphanVolumes(options.dataDir, studies.referencedVolumeFiles());
+  const decoder = createDecoder();
+  jobs.register(importJob({ db, dataDir: options.dataDir, decoder, bus }));
+
+  const handlers: Handlers = {
+    'app.info': async () => ({
+      name: 'Delineate' as const,
+      version: APP_VERSION,
+      host: options.host === 'electron' ? 'electron' : 'browser',
+      dataDir: options.dataDir,
+      sqliteVersion: sqliteVersion(db),
+      compute: await computeStatus({ allowGpu: options.allowGpu ?? true }),
+    }),
+    'diagnostics.echo': ({ text, data }) => ({
+      text,
+      ...(data === undefined ? {} : { data }),
+      receivedBytes: data?.byteLength ?? 0,
+    }),
+    'jobs.list': () => jobs.list(),
+    'jobs.types': () => jobs.startableTypes(),
+    'jobs.start': ({ type, params }) => jobs.start(type, params, { userInitiated: true }),
+    'jobs.cancel': ({ jobId }) => jobs.cancel(jobId),
+    'studies.list': () => studies.listStudies(),
+    ...seriesHandlers(studies, options.dataDir),
+    'studies.import': ({ paths }) => jobs.start(IMPORT_JOB, { paths }, { label: `Import ${paths.length === 1 ? paths[0]!.split(/[\\/]/).pop() : `${paths.length} paths`}` }),
+  };
+
+  return {
+    dataDir: options.dataDir,
+    db,
+    bus,
+    jobs,
+    handlers,
+    async close() {
+      await jobs.shutdown();
+      await decoder.close();
+      db.close();
+    },
+  };
+}
+
+export type { CallContext };

@@ -1,0 +1,146 @@
+/**
+ * Values are modality values (stored × slope + intercept). MONOCHROME1 is not inverted here: it is a
+ * display instruction (low values white), so the series records it and the viewer inverts its grey
+ * map, exactly as dcm2niix keeps the values.
+ *
+ * Fill a planned volume from decoded frames: each file is decoded once (by the worker pool), its
+ * frames (or mosaic tiles) are rescaled into their slice of the one voxel buffer, and the frame memory
+ * is released. Peak memory stays near the volume size plus the frames in flight.
+ */
+import { allocateVoxels, type Volume, type VoxelArray, type VoxelType } from '../../../shared/volume.js';
+import type { SliceSource } from './instance.js';
+import type { OutputSpec, RescaledFile } from './pixels/worker-protocol.js';
+import type { PlannedVolume } from './series-builder.js';
+
+/** Decode a file's frames into the volume's voxel type (see OutputSpec); runs on the worker pool. */
+export type DecodeFile = (file: string, output: OutputSpec) => Promise<RescaledFile>;
+
+export interface AssembleOptions {
+  signal?: AbortSignal;
+  /** files decoded at once; keep about twice the worker count so workers never idle */
+  concurrency?: number;
+  onProgress?: (slicesDone: number, slicesTotal: number) => void;
+  /** each source file's sha256, from the read that decoded it */
+  onFileHashed?: (file: string, sha256: string) => void;
+}
+
+/** A rescaled value does not fit the chosen integer voxel type: assemble again with `wider`. */
+export class VoxelRangeError extends Error {
+  override name = 'VoxelRangeError';
+  constructor(readonly wider: VoxelType) {
+    super(`a rescaled value does not fit; retry as ${wider}`);
+  }
+}
+
+const INTEGER_RANGES: Partial<Record<VoxelType, [number, number, VoxelType]>> = {
+  uint8: [0, 255, 'int16'],
+  int16: [-32768, 32767, 'int32'],
+  uint16: [0, 65535, 'int32'],
+  int32: [-(2 ** 31), 2 ** 31 - 1, 'float32'],
+};
+
+/** Run an assembly, widening the voxel type as often as a value overflows it. */
+export async function withWidening<T>(volume: PlannedVolume, run: (v: PlannedVolume) => Promise<T>): Promise<T> {
+  for (let current = volume; ; ) {
+    try {
+      return await run(current);
+    } catch (err) {
+      if (!(err instanceof VoxelRangeError)) throw err;
+      current = { ...current, voxelType: err.wider };
+    }
+  }
+}
+
+export class SliceDecodeError extends Error {
+  override name = 'SliceDecodeError';
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Receives each finished slice (already rescaled, in the volume's voxel type) exactly once; it must copy. */
+export type SliceSink = (k: number, slice: VoxelArray) => void;
+
+/**
+ * Decode every file of the plan once and hand each slice to the sink in whatever order decoding
+ * finishes. Empty slots (missing slices) get the volume minimum after all real slices are in.
+ */
+export async function assembleSlices(volume: PlannedVolume, decode: DecodeFile, sink: SliceSink, options: AssembleOptions = {}): Promise<void> {
+  const { plan, voxelType, components } = volume;
+  const [columns, rows] = plan.dims;
+  const sliceLength = columns * rows * components;
+
+  const byFile = new Map<string, { k: number; slice: SliceSource }[]>();
+  plan.slices.forEach((slice, k) => {
+    if (slice) byFile.set(slice.file, [...(byFile.get(slice.file) ?? []), { k, slice }]);
+  });
+  const total = plan.slices.length;
+  let done = total - [...byFile.values()].reduce((n, list) => n + list.length, 0); // empty slots
+  let minimum = Infinity;
+
+  const work = [...byFile.entries()];
+  let next = 0;
+  const widerType = INTEGER_RANGES[voxelType]?.[2];
+  const worker = async () => {
+    while (next < work.length) {
+      options.signal?.throwIfAborted();
+      const [file, targets] = work[next++]!;
+      const rescale: OutputSpec['rescale'] = [];
+      for (const { slice } of targets) rescale[slice.frame] = [slice.rescaleSlope, slice.rescaleIntercept];
+      let decoded: RescaledFile;
+      try {
+        decoded = await decode(file, { voxelType, rescale: Array.from(rescale, (r) => r ?? null) });
+      } catch (err) {
+        throw new SliceDecodeError(file, (err as Error).message);
+      }
+      options.signal?.throwIfAborted();
+      if (decoded.overflow && widerType) throw new VoxelRangeError(widerType);
+      options.onFileHashed?.(file, decoded.sha256);
+      minimum = Math.min(minimum, decoded.min);
+      for (const { k, slice } of targets) {
+        const frame = decoded.frames[slice.frame];
+        if (!frame) throw new SliceDecodeError(file, `frame ${slice.frame + 1} is missing (the file has ${decoded.frames.length})`);
+        const source = slice.tile >= 0 ? extractTile(frame, slice) : frame;
+        if (source.length !== sliceLength) {
+          throw new SliceDecodeError(file, `decoded ${source.length} values where a ${columns}×${rows}${components === 3 ? ' RGB' : ''} slice needs ${sliceLength}`);
+        }
+        sink(k, source);
+        options.onProgress?.(++done, total);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+
+  // Missing slices (planned empty slots) take the volume minimum: background, not a bright band.
+  if (byFile.size > 0 && plan.slices.some((s) => s === null)) {
+    const empty = allocateVoxels(voxelType, sliceLength).fill(minimum as never);
+    plan.slices.forEach((s, k) => s === null && sink(k, empty));
+  }
+}
+
+/** Assemble into one in-memory voxel buffer (convert, tests). */
+export async function assembleVolume(volume: PlannedVolume, decode: DecodeFile, options: AssembleOptions = {}): Promise<Volume> {
+  const { plan, components } = volume;
+  const sliceLength = plan.dims[0] * plan.dims[1] * components;
+  return withWidening(volume, async (v) => {
+    const data = allocateVoxels(v.voxelType, sliceLength * plan.dims[2]);
+    await assembleSlices(v, decode, (k, slice) => data.set(slice as never, k * sliceLength), options);
+    return { dims: plan.dims, spacing: plan.spacing, affineLps: plan.affineLps, voxelType: v.voxelType, components, data };
+  });
+}
+
+/** Copy tile t (row-major in a grid of mosaicColumns / columns tiles per row) out of a mosaic frame. */
+function extractTile(frame: VoxelArray, slice: SliceSource): VoxelArray {
+  const perRow = slice.mosaicColumns / slice.columns;
+  const tileRow = Math.floor(slice.tile / perRow);
+  const tileCol = slice.tile % perRow;
+  const out = new (frame.constructor as new (n: number) => VoxelArray)(slice.columns * slice.rows);
+  for (let r = 0; r < slice.rows; r++) {
+    const start = (tileRow * slice.rows + r) * slice.mosaicColumns + tileCol * slice.columns;
+    out.set(frame.subarray(start, start + slice.columns) as never, r * slice.columns);
+  }
+  return out;
+}

@@ -1,0 +1,61 @@
+/**
+ * Read one file's DICOM header into a DicomInstance. Synchronous on purpose: it runs on decode worker
+ * threads, where blocking reads are cheaper than async ones (three thread-pool round trips per file).
+ * Reads the first 64 KiB, and the whole file only when the header is longer.
+ */
+import fs from 'node:fs';
+import { NotDicomError, PIXEL_DATA_TAG, hasDicomPreamble, parseDicomHeader, type ParsedDicom } from './dcmjs-reader.js';
+import { UnsupportedInstanceError, toInstance, type DicomInstance } from './instance.js';
+import type { HeaderResult } from './pixels/worker-protocol.js';
+
+const HEAD_BYTES = 64 * 1024;
+
+function readHead(file: string, size: number): Uint8Array {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(Math.min(size, HEAD_BYTES));
+    const bytesRead = fs.readSync(fd, buffer, 0, buffer.byteLength, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function readDicomInstance(file: string): DicomInstance {
+  const size = fs.statSync(file).size;
+  if (size === 0) throw new NotDicomError('empty file (0 bytes)');
+  let bytes = readHead(file, size);
+  if (!hasDicomPreamble(bytes)) throw new NotDicomError(size < 132 ? `too short for DICOM (${size} bytes)` : 'not DICOM: no "DICM" marker at byte 128');
+  let parsed: ParsedDicom | null = null;
+  if (bytes.byteLength < size) {
+    try {
+      parsed = parseDicomHeader(bytes);
+      // dcmjs may stop quietly at an element boundary: trust a partial read only if it reached Pixel Data
+      if (!('PixelData' in parsed.dataset) && !(PIXEL_DATA_TAG in parsed.dataset)) parsed = null;
+    } catch {
+      parsed = null;
+    }
+  }
+  if (!parsed) {
+    bytes = fs.readFileSync(file);
+    try {
+      parsed = parseDicomHeader(bytes);
+    } catch (err) {
+      throw new NotDicomError(`unreadable DICOM header: ${(err as Error).message}`);
+    }
+  }
+  const ds = parsed.dataset;
+  const hasPixels = ['PixelData', 'FloatPixelData', 'DoubleFloatPixelData'].some((k) => k in ds);
+  return toInstance(file, parsed.transferSyntaxUid, ds, hasPixels);
+}
+
+/** The header, or the reason a user sees for skipping the file. Never throws. */
+export function readHeaderResult(file: string): HeaderResult {
+  try {
+    return { instance: readDicomInstance(file) };
+  } catch (err) {
+    if (err instanceof NotDicomError || err instanceof UnsupportedInstanceError) return { skip: err.message };
+    const code = (err as NodeJS.ErrnoException).code;
+    return { skip: code ? `cannot read: ${code}` : `unreadable: ${(err as Error).message}` };
+  }
+}

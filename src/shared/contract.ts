@@ -1,0 +1,132 @@
+/**
+ * The one typed contract between the UI and the services. Every request and every event is declared
+ * here once; the Electron IPC host, the browser (WebSocket) host and the renderer client are all derived
+ * from it. Adding a call = one entry below + one handler in src/main/services/handlers.
+ */
+import { z } from 'zod';
+import { JobInfoSchema, JobTypeInfoSchema } from './jobs.js';
+import { BinarySchema } from './schemas.js';
+import { SeriesSummarySchema, StudySummarySchema } from './studies.js';
+
+export const ComputeStatusSchema = z.object({
+  /** the provider inference will use now */
+  active: z.enum(['cpu', 'cuda']),
+  /** why it is that one, in a sentence a user can read */
+  reason: z.string(),
+  cpuThreads: z.number().int(),
+  cuda: z.object({ available: z.boolean(), detail: z.string() }),
+  onnxruntimeVersion: z.string(),
+});
+export type ComputeStatus = z.infer<typeof ComputeStatusSchema>;
+
+export const AppInfoSchema = z.object({
+  name: z.literal('Delineate'),
+  version: z.string(),
+  host: z.enum(['electron', 'browser']),
+  dataDir: z.string(),
+  sqliteVersion: z.string(),
+  compute: ComputeStatusSchema,
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+const Empty = z.object({}).strict();
+
+interface RequestSpec {
+  readonly params: z.ZodType;
+  readonly result: z.ZodType;
+  readonly description: string;
+}
+
+export const REQUESTS = {
+  'app.info': {
+    description: 'Versions, host kind, data directory and compute provider.',
+    params: Empty,
+    result: AppInfoSchema,
+  },
+  'diagnostics.echo': {
+    description: 'Returns what it is sent (text and optional binary); proves the transport round trip.',
+    params: z.object({ text: z.string().max(10_000), data: BinarySchema.optional() }).strict(),
+    result: z.object({ text: z.string(), data: BinarySchema.optional(), receivedBytes: z.number() }),
+  },
+  'jobs.list': {
+    description: 'Every job of this session, newest first.',
+    params: Empty,
+    result: z.array(JobInfoSchema),
+  },
+  'jobs.types': {
+    description: 'Job types a user may start directly from the UI.',
+    params: Empty,
+    result: z.array(JobTypeInfoSchema),
+  },
+  'jobs.start': {
+    description: 'Start a job of a registered type; progress arrives as job.progress events.',
+    params: z.object({ type: z.string().min(1), params: z.record(z.string(), z.unknown()).default({}) }).strict(),
+    result: JobInfoSchema,
+  },
+  'jobs.cancel': {
+    description: 'Ask a job to stop; it ends as cancelled (a finished job is returned unchanged).',
+    params: z.object({ jobId: z.string().min(1) }).strict(),
+    result: JobInfoSchema,
+  },
+  'studies.list': {
+    description: 'Every study in the store with its series (volumes).',
+    params: Empty,
+    result: z.array(StudySummarySchema),
+  },
+  'studies.import': {
+    description: 'Import DICOM/NIfTI files, folders or .zip archives (paths on the host) as a job; its result is an ImportReport.',
+    params: z.object({ paths: z.array(z.string().min(1)).min(1).max(1000) }).strict(),
+    result: JobInfoSchema,
+  },
+  'series.get': {
+    description: 'One series (volume) by id.',
+    params: z.object({ seriesId: z.number().int().positive() }).strict(),
+    result: SeriesSummarySchema,
+  },
+  'series.find': {
+    description: 'A series by SeriesInstanceUID (or key such as "UID#2"), for deep links.',
+    params: z.object({ seriesInstanceUid: z.string().min(1).max(200) }).strict(),
+    result: SeriesSummarySchema,
+  },
+  'series.slab': {
+    description: 'Voxels of slices [start, start+count) as one binary typed array of the series voxel type (progressive loading).',
+    params: z.object({ seriesId: z.number().int().positive(), start: z.number().int().min(0), count: z.number().int().min(1).max(4096) }).strict(),
+    result: z.object({ seriesId: z.number().int(), start: z.number().int(), count: z.number().int(), data: BinarySchema }),
+  },
+} as const satisfies Record<string, RequestSpec>;
+
+export const EVENTS = {
+  /** throttled to about 10 per second per job; state changes are always sent */
+  'job.progress': JobInfoSchema,
+  /** once per job, when it reaches succeeded, failed or cancelled */
+  'job.done': JobInfoSchema,
+  /** something in the store changed; clients refetch what they show */
+  'store.changed': z.object({ entity: z.string(), ids: z.array(z.string()) }),
+} as const satisfies Record<string, z.ZodType>;
+
+export type Requests = typeof REQUESTS;
+export type Method = keyof Requests;
+export type Params<M extends Method> = z.input<Requests[M]['params']>;
+export type ParsedParams<M extends Method> = z.output<Requests[M]['params']>;
+export type Result<M extends Method> = z.output<Requests[M]['result']>;
+
+export type Events = typeof EVENTS;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+
+export const METHODS = Object.keys(REQUESTS) as Method[];
+export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
+
+export function isMethod(name: unknown): name is Method {
+  return typeof name === 'string' && Object.hasOwn(REQUESTS, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(EVENTS, name);
+}
+
+/** A client of the contract; the renderer gets one per host (IPC or WebSocket). */
+export interface ContractClient {
+  call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}

@@ -1,0 +1,16 @@
+/**
+ * What the Electron preload exposes on window.delineate: exactly the contract (a call per declared
+ * method, events by declared name), nothing else. The renderer's IPC client wraps it.
+ */
+export type CallOutcomeWire = { ok: true; result: unknown } | { ok: false; error: import('./errors.js').ErrorEnvelope };
+
+export interface PreloadApi {
+  /** the contract's method names, for feature checks */
+  readonly methods: readonly string[];
+  call(method: string, params: unknown): Promise<CallOutcomeWire>;
+  /** subscribe to every contract event; returns an unsubscribe function */
+  onEvent(listener: (name: string, payload: unknown) => void): () => void;
+}
+
+export const IPC_CALL_CHANNEL = 'delineate:call';
+export const IPC_EVENT_CHANNEL = 'delineate:event';

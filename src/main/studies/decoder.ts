@@ -6,6 +6,8 @@ import type { HeaderResult } from './dicom/pixels/worker-protocol.js';
 export interface Decoder {
   decode: DecodeFile;
   readHeader: (file: string) => Promise<HeaderResult>;
+  /** start the worker threads now, so they are ready when the first file arrives */
+  warm(): void;
   /** files in flight at once: enough to keep every worker busy while the main thread copies */
   concurrency: number;
   close(): Promise<void>;
@@ -18,6 +20,7 @@ export function createDecoder(threads = os.availableParallelism()): Decoder {
   return {
     decode: (file, output) => started().decodeFileAs(file, output),
     readHeader: (file) => started().readHeader(file),
+    warm: () => started().warm(),
     concurrency: threads * 2,
     async close() {
       await pool?.close();

@@ -16,6 +16,7 @@ export function importJob(deps: { db: Database; dataDir: string; decoder: Decode
     description: 'Import DICOM/NIfTI files, folders or zip archives',
     params: z.object({ paths: z.array(z.string().min(1)).min(1) }),
     async run({ paths }, ctx): Promise<ImportReport> {
+      deps.decoder.warm(); // workers boot while the inputs are listed
       const report = await importPaths(paths, { ...deps, decode: deps.decoder.decode, readHeader: deps.decoder.readHeader, decodeConcurrency: deps.decoder.concurrency, readNifti: readNiftiFile }, ctx);
       const changed = report.series.filter((s) => s.status !== 'unchanged').map((s) => String(s.id));
       if (changed.length) deps.bus.emit('store.changed', { entity: 'series', ids: changed });

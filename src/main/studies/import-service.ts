@@ -135,7 +135,7 @@ async function assembleIntoCache(
   const sliceBytes = plan.plan.dims[0] * plan.plan.dims[1] * plan.components * bytesPerVoxel(plan.voxelType);
   const writer = openVolumeWriter(deps.dataDir, plan.key, sliceBytes * plan.plan.dims[2]);
   try {
-    await assembleSlices(plan, deps.decode, (k, slice) => writer.writeSlice(k, slice), { signal: ctx.signal, concurrency: deps.decodeConcurrency, onProgress, onFileHashed });
+    await assembleSlices(plan, deps.decode, writer, { signal: ctx.signal, concurrency: deps.decodeConcurrency, onProgress, onFileHashed });
     return writer.commit();
   } catch (err) {
     writer.abort();

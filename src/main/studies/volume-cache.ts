@@ -11,6 +11,8 @@ import { viewVoxels, type VoxelArray, type VoxelType } from '../../shared/volume
 export const VOLUMES_DIR = 'volumes';
 
 export interface VolumeWriter {
+  /** the open file: decode workers write slices into it directly (see OutputSpec.fd) */
+  readonly fd: number;
   /** write slice k (sliceLength voxels) at its place in the file */
   writeSlice(k: number, slice: VoxelArray): void;
   /** flush, close and move into place; returns the path relative to the data dir */
@@ -38,10 +40,9 @@ export function openVolumeWriter(dataDir: string, key: string, totalBytes: numbe
     open = false;
   };
   return {
+    fd,
     writeSlice(k, slice) {
-      const bytes = new Uint8Array(slice.buffer, slice.byteOffset, slice.byteLength);
-      let written = 0;
-      while (written < bytes.byteLength) written += fs.writeSync(fd, bytes, written, bytes.byteLength - written, k * bytes.byteLength + written);
+      writeAt(fd, new Uint8Array(slice.buffer, slice.byteOffset, slice.byteLength), k * slice.byteLength);
     },
     commit() {
       close();
@@ -53,6 +54,12 @@ export function openVolumeWriter(dataDir: string, key: string, totalBytes: numbe
       fs.rmSync(temp, { force: true });
     },
   };
+}
+
+/** Write all of `bytes` at `position` (a positional write may be short). */
+export function writeAt(fd: number, bytes: Uint8Array, position: number): void {
+  let written = 0;
+  while (written < bytes.byteLength) written += fs.writeSync(fd, bytes, written, bytes.byteLength - written, position + written);
 }
 
 /** Write a whole in-memory volume (NIfTI import). */

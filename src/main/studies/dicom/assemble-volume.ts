@@ -3,13 +3,13 @@
  * display instruction (low values white), so the series records it and the viewer inverts its grey
  * map, exactly as dcm2niix keeps the values.
  *
- * Fill a planned volume from decoded frames: each file is decoded once (by the worker pool), its
- * frames (or mosaic tiles) are rescaled into their slice of the one voxel buffer, and the frame memory
- * is released. Peak memory stays near the volume size plus the frames in flight.
+ * Fill a planned volume from decoded files: each file is decoded once by the worker pool, which
+ * rescales its frames (or mosaic tiles) into slices and, when importing, writes them straight into the
+ * volume cache file. Peak memory stays near the volume size (in memory) or the slices in flight (cache).
  */
 import { allocateVoxels, type Volume, type VoxelArray, type VoxelType } from '../../../shared/volume.js';
 import type { SliceSource } from './instance.js';
-import type { OutputSpec, RescaledFile } from './pixels/worker-protocol.js';
+import type { OutputSpec, RescaledFile, SlicePlacement } from './pixels/worker-protocol.js';
 import type { PlannedVolume } from './series-builder.js';
 
 /** Decode a file's frames into the volume's voxel type (see OutputSpec); runs on the worker pool. */
@@ -61,21 +61,27 @@ export class SliceDecodeError extends Error {
   }
 }
 
-/** Receives each finished slice (already rescaled, in the volume's voxel type) exactly once; it must copy. */
-export type SliceSink = (k: number, slice: VoxelArray) => void;
+/**
+ * Where finished slices go. `writeSlice` receives each slice (already rescaled, in the volume's voxel
+ * type) exactly once and must copy it; with `fd` (an open volume cache file) the workers write the
+ * decoded slices there themselves and `writeSlice` is left only the empty slots.
+ */
+export interface SliceTarget {
+  writeSlice(k: number, slice: VoxelArray): void;
+  readonly fd?: number;
+}
 
 /**
- * Decode every file of the plan once and hand each slice to the sink in whatever order decoding
- * finishes. Empty slots (missing slices) get the volume minimum after all real slices are in.
+ * Decode every file of the plan once and place each slice in whatever order decoding finishes.
+ * Empty slots (missing slices) get the volume minimum after all real slices are in.
  */
-export async function assembleSlices(volume: PlannedVolume, decode: DecodeFile, sink: SliceSink, options: AssembleOptions = {}): Promise<void> {
+export async function assembleSlices(volume: PlannedVolume, decode: DecodeFile, target: SliceTarget, options: AssembleOptions = {}): Promise<void> {
   const { plan, voxelType, components } = volume;
-  const [columns, rows] = plan.dims;
-  const sliceLength = columns * rows * components;
+  const sliceLength = plan.dims[0] * plan.dims[1] * components;
 
-  const byFile = new Map<string, { k: number; slice: SliceSource }[]>();
+  const byFile = new Map<string, SlicePlacement[]>();
   plan.slices.forEach((slice, k) => {
-    if (slice) byFile.set(slice.file, [...(byFile.get(slice.file) ?? []), { k, slice }]);
+    if (slice) byFile.set(slice.file, [...(byFile.get(slice.file) ?? []), placementOf(k, slice)]);
   });
   const total = plan.slices.length;
   let done = total - [...byFile.values()].reduce((n, list) => n + list.length, 0); // empty slots
@@ -87,12 +93,10 @@ export async function assembleSlices(volume: PlannedVolume, decode: DecodeFile, 
   const worker = async () => {
     while (next < work.length) {
       options.signal?.throwIfAborted();
-      const [file, targets] = work[next++]!;
-      const rescale: OutputSpec['rescale'] = [];
-      for (const { slice } of targets) rescale[slice.frame] = [slice.rescaleSlope, slice.rescaleIntercept];
+      const [file, slices] = work[next++]!;
       let decoded: RescaledFile;
       try {
-        decoded = await decode(file, { voxelType, rescale: Array.from(rescale, (r) => r ?? null) });
+        decoded = await decode(file, { voxelType, sliceLength, slices, ...(target.fd === undefined ? {} : { fd: target.fd }) });
       } catch (err) {
         throw new SliceDecodeError(file, (err as Error).message);
       }
@@ -100,16 +104,9 @@ export async function assembleSlices(volume: PlannedVolume, decode: DecodeFile, 
       if (decoded.overflow && widerType) throw new VoxelRangeError(widerType);
       options.onFileHashed?.(file, decoded.sha256);
       minimum = Math.min(minimum, decoded.min);
-      for (const { k, slice } of targets) {
-        const frame = decoded.frames[slice.frame];
-        if (!frame) throw new SliceDecodeError(file, `frame ${slice.frame + 1} is missing (the file has ${decoded.frames.length})`);
-        const source = slice.tile >= 0 ? extractTile(frame, slice) : frame;
-        if (source.length !== sliceLength) {
-          throw new SliceDecodeError(file, `decoded ${source.length} values where a ${columns}×${rows}${components === 3 ? ' RGB' : ''} slice needs ${sliceLength}`);
-        }
-        sink(k, source);
-        options.onProgress?.(++done, total);
-      }
+      decoded.slices.forEach((slice, i) => target.writeSlice(slices[i]!.k, slice));
+      done += slices.length;
+      options.onProgress?.(done, total);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
@@ -117,8 +114,13 @@ export async function assembleSlices(volume: PlannedVolume, decode: DecodeFile, 
   // Missing slices (planned empty slots) take the volume minimum: background, not a bright band.
   if (byFile.size > 0 && plan.slices.some((s) => s === null)) {
     const empty = allocateVoxels(voxelType, sliceLength).fill(minimum as never);
-    plan.slices.forEach((s, k) => s === null && sink(k, empty));
+    plan.slices.forEach((s, k) => s === null && target.writeSlice(k, empty));
   }
+}
+
+function placementOf(k: number, slice: SliceSource): SlicePlacement {
+  const tile = slice.tile >= 0 ? { index: slice.tile, columns: slice.columns, rows: slice.rows, mosaicColumns: slice.mosaicColumns } : null;
+  return { k, frame: slice.frame, slope: slice.rescaleSlope, intercept: slice.rescaleIntercept, tile };
 }
 
 /** Assemble into one in-memory voxel buffer (convert, tests). */
@@ -127,20 +129,7 @@ export async function assembleVolume(volume: PlannedVolume, decode: DecodeFile, 
   const sliceLength = plan.dims[0] * plan.dims[1] * components;
   return withWidening(volume, async (v) => {
     const data = allocateVoxels(v.voxelType, sliceLength * plan.dims[2]);
-    await assembleSlices(v, decode, (k, slice) => data.set(slice as never, k * sliceLength), options);
+    await assembleSlices(v, decode, { writeSlice: (k, slice) => data.set(slice as never, k * sliceLength) }, options);
     return { dims: plan.dims, spacing: plan.spacing, affineLps: plan.affineLps, voxelType: v.voxelType, components, data };
   });
-}
-
-/** Copy tile t (row-major in a grid of mosaicColumns / columns tiles per row) out of a mosaic frame. */
-function extractTile(frame: VoxelArray, slice: SliceSource): VoxelArray {
-  const perRow = slice.mosaicColumns / slice.columns;
-  const tileRow = Math.floor(slice.tile / perRow);
-  const tileCol = slice.tile % perRow;
-  const out = new (frame.constructor as new (n: number) => VoxelArray)(slice.columns * slice.rows);
-  for (let r = 0; r < slice.rows; r++) {
-    const start = (tileRow * slice.rows + r) * slice.mosaicColumns + tileCol * slice.columns;
-    out.set(frame.subarray(start, start + slice.columns) as never, r * slice.columns);
-  }
-  return out;
 }

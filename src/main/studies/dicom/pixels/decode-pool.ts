@@ -80,6 +80,11 @@ export class DecodePool {
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
+  /** Start every worker now (each loads its modules while the caller does other work). */
+  warm(): void {
+    while (!this.closed && this.slots.length < this.threads) this.spawn();
+  }
+
   stats(): DecodePoolStats {
     return { threads: this.threads, workers: this.slots.length, peakBusy: this.peakBusy, crashes: this.crashes };
   }

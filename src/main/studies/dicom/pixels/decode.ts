@@ -6,7 +6,7 @@ import type { DecodedImage } from './codecs/types.js';
 import { parseDataset, type ParsedDataset, type PixelItem } from './dicom-dataset.js';
 import { describeThrown, PixelDataError } from './errors.js';
 import { outputFormat, readPixelFormat, type DecodedFile, type PixelFormat, type StoredFrame } from './format.js';
-import { colourSpace, finishFrame } from './frame-output.js';
+import { colourSpace, finishFrame, storedValues, type GreyFinish } from './frame-output.js';
 import { FrameSplitError, splitFrames } from './frames.js';
 import { decodeNative } from './native.js';
 import { decodeRle } from './rle.js';
@@ -54,7 +54,7 @@ function checkImage(image: DecodedImage, format: PixelFormat, label: string, sou
   }
 }
 
-async function decodeEncapsulated(ds: ParsedDataset, items: PixelItem[], format: PixelFormat, syntax: TransferSyntax, source: string): Promise<StoredFrame[]> {
+async function decodeEncapsulated(ds: ParsedDataset, items: PixelItem[], format: PixelFormat, syntax: TransferSyntax, source: string, finish: GreyFinish): Promise<StoredFrame[]> {
   const codec = CODECS[syntax.decoder as Exclude<DecoderKind, 'native'>];
   let codestreams: Uint8Array[];
   try {
@@ -74,7 +74,7 @@ async function decodeEncapsulated(ds: ParsedDataset, items: PixelItem[], format:
     }
     checkImage(image, format, codec.label, source, where);
     const layout = format.samplesPerPixel === 3 ? { planar: image.planar, space: colourSpace(format, image.madeRgb, false, source) } : null;
-    frames.push(finishFrame(image.samples, layout, format, source, image.signedValues));
+    frames.push(finishFrame(image.samples, layout, format, source, image.signedValues, finish, index));
   }
   return frames;
 }
@@ -83,9 +83,10 @@ async function decodeEncapsulated(ds: ParsedDataset, items: PixelItem[], format:
  * Decode every frame of a DICOM file. `source` names the file in error messages. Frames hold stored
  * values (apply Rescale Slope/Intercept and MONOCHROME1 inversion yourself); colour is interleaved
  * RGB and the returned format says so (photometric "RGB", planar configuration 0). 1-bit data comes
- * back as one byte (0 or 1) per sample.
+ * back as one byte (0 or 1) per sample. `finish` replaces the stored-value step for grey frames (the
+ * returned frames are then whatever it made).
  */
-export async function decodeDicomFile(bytes: Uint8Array, source: string): Promise<DecodedFile> {
+export async function decodeDicomFile(bytes: Uint8Array, source: string, finish: GreyFinish = storedValues): Promise<DecodedFile> {
   const ds = parse(bytes, source);
   if (!ds.transferSyntaxUid) throw new PixelDataError(source, 'file meta information has no Transfer Syntax UID');
   const syntax = lookupTransferSyntax(ds.transferSyntaxUid);
@@ -94,7 +95,7 @@ export async function decodeDicomFile(bytes: Uint8Array, source: string): Promis
   if (!pixels) throw new PixelDataError(source, 'no Pixel Data element');
   const format = readPixelFormat(ds, pixels.tag, source);
   const frames = pixels.encapsulated
-    ? await decodeEncapsulated(ds, pixels.items, format, syntax, source)
-    : decodeNative(pixels.bytes, pixels.vr, format, syntax.littleEndian, source);
+    ? await decodeEncapsulated(ds, pixels.items, format, syntax, source, finish)
+    : decodeNative(pixels.bytes, pixels.vr, format, syntax.littleEndian, source, finish);
   return { format: { ...outputFormat(format), numberOfFrames: frames.length }, frames };
 }

@@ -2,7 +2,16 @@
 import { planarToInterleaved, ybrFull422ToRgb, ybrFullToRgb } from './colour.js';
 import { PixelDataError } from './errors.js';
 import { pixelCount, type PixelFormat, type StoredFrame } from './format.js';
-import { toStoredValues, type IntegerSamples } from './stored-values.js';
+import { toStoredValues, type IntegerSamples, type SampleLayout } from './stored-values.js';
+
+/**
+ * Turns one frame's raw grey sample words into the frame the caller gets. The default gives stored
+ * values; the volume assembly passes one that also rescales (fused, see samplesToVoxels). `samples`
+ * may be a view into the file's bytes: read it, never keep or write it.
+ */
+export type GreyFinish = (samples: IntegerSamples, layout: SampleLayout, signedValues: boolean, frame: number) => StoredFrame;
+
+export const storedValues: GreyFinish = (samples, layout, signedValues) => toStoredValues(samples, layout, signedValues);
 
 /** How a colour frame's samples are laid out and what they mean. */
 export interface ColourLayout {
@@ -43,10 +52,19 @@ function colourFrame(samples: IntegerSamples, layout: ColourLayout, format: Pixe
 }
 
 /**
- * `samples` must be owned by the caller (not a view into a file or a codec's memory);
+ * Grey frames go through `finish` (frame index `frame`); colour frames become interleaved RGB stored
+ * values. `samples` may be a view into the file (copied before anything writes it);
  * `signedValues`: see toStoredValues.
  */
-export function finishFrame(samples: IntegerSamples, layout: ColourLayout | null, format: PixelFormat, source: string, signedValues = false): StoredFrame {
-  if (format.samplesPerPixel === 1 || !layout) return toStoredValues(samples, format, signedValues);
+export function finishFrame(
+  samples: IntegerSamples,
+  layout: ColourLayout | null,
+  format: PixelFormat,
+  source: string,
+  signedValues = false,
+  finish: GreyFinish = storedValues,
+  frame = 0,
+): StoredFrame {
+  if (format.samplesPerPixel === 1 || !layout) return finish(samples, format, signedValues, frame);
   return colourFrame(samples, layout, format, source);
 }

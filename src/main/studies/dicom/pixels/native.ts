@@ -1,7 +1,7 @@
 /** Uncompressed Pixel Data (implicit/explicit VR little endian, deflated, explicit VR big endian). */
 import { PixelDataError } from './errors.js';
 import { describeSize, pixelCount, type PixelFormat, type StoredFrame } from './format.js';
-import { colourSpace, finishFrame } from './frame-output.js';
+import { colourSpace, finishFrame, storedValues, type GreyFinish } from './frame-output.js';
 import type { IntegerSamples } from './stored-values.js';
 
 /** Bytes of one frame as stored; native YBR_FULL_422 keeps two samples per pixel. */
@@ -48,16 +48,21 @@ function unpackBits(bytes: Uint8Array, frame: number, format: PixelFormat): Uint
   return out;
 }
 
-function typedView(copy: Uint8Array, format: PixelFormat): IntegerSamples | Float32Array | Float64Array {
-  const { buffer } = copy;
-  if (format.floatPixelData) return format.bitsAllocated === 32 ? new Float32Array(buffer) : new Float64Array(buffer);
+/** Frame `f`'s samples as a typed view of `data` (no copy) when aligned; an aligned copy otherwise. */
+function frameSamples(data: Uint8Array, f: number, size: number, format: PixelFormat): IntegerSamples | Float32Array | Float64Array {
+  const width = format.bitsAllocated / 8;
+  const start = data.byteOffset + f * size;
+  // Uint8Array's slice copies (even when data is a Node Buffer), into a new buffer at offset 0
+  const [buffer, offset] = start % width === 0 ? [data.buffer, start] : [Uint8Array.prototype.slice.call(data, f * size, (f + 1) * size).buffer, 0];
+  const count = size / width;
+  if (format.floatPixelData) return format.bitsAllocated === 32 ? new Float32Array(buffer, offset, count) : new Float64Array(buffer, offset, count);
   const signed = format.pixelRepresentation === 1;
-  if (format.bitsAllocated === 8) return signed ? new Int8Array(buffer) : copy;
-  if (format.bitsAllocated === 16) return signed ? new Int16Array(buffer) : new Uint16Array(buffer);
-  return signed ? new Int32Array(buffer) : new Uint32Array(buffer);
+  if (format.bitsAllocated === 8) return signed ? new Int8Array(buffer, offset, count) : new Uint8Array(buffer, offset, count);
+  if (format.bitsAllocated === 16) return signed ? new Int16Array(buffer, offset, count) : new Uint16Array(buffer, offset, count);
+  return signed ? new Int32Array(buffer, offset, count) : new Uint32Array(buffer, offset, count);
 }
 
-export function decodeNative(bytes: Uint8Array, vr: string, format: PixelFormat, littleEndian: boolean, source: string): StoredFrame[] {
+export function decodeNative(bytes: Uint8Array, vr: string, format: PixelFormat, littleEndian: boolean, source: string, finish: GreyFinish = storedValues): StoredFrame[] {
   const size = frameBytes(format);
   const needed = format.bitsAllocated === 1 ? Math.ceil((pixelCount(format) * format.samplesPerPixel * format.numberOfFrames) / 8) : size * format.numberOfFrames;
   if (bytes.length < needed) {
@@ -69,12 +74,12 @@ export function decodeNative(bytes: Uint8Array, vr: string, format: PixelFormat,
   const frames: StoredFrame[] = [];
   for (let f = 0; f < format.numberOfFrames; f++) {
     if (format.bitsAllocated === 1) {
-      frames.push(finishFrame(unpackBits(data, f, format), layout, { ...format, bitsAllocated: 8, bitsStored: 1, highBit: 0 }, source));
+      frames.push(finishFrame(unpackBits(data, f, format), layout, { ...format, bitsAllocated: 8, bitsStored: 1, highBit: 0 }, source, false, finish, f));
       continue;
     }
-    // An aligned copy this frame owns (Uint8Array's slice copies, even when data is a Node Buffer).
-    const view = typedView(Uint8Array.prototype.slice.call(data, f * size, (f + 1) * size), format);
-    frames.push(view instanceof Float32Array || view instanceof Float64Array ? view : finishFrame(view, layout, format, source));
+    const samples = frameSamples(data, f, size, format);
+    // float frames are returned as they are, so they get a buffer of their own
+    frames.push(samples instanceof Float32Array || samples instanceof Float64Array ? samples.slice() : finishFrame(samples, layout, format, source, false, finish, f));
   }
   return frames;
 }

@@ -4,15 +4,41 @@ import type { DecodedFile } from './format.js';
 import type { VoxelArray, VoxelType } from '../../../../shared/volume.js';
 import type { DicomInstance } from '../instance.js';
 
-/** What the volume needs from a file: its frames as `voxelType`, rescaled per frame (null: unused). */
-export interface OutputSpec {
-  voxelType: VoxelType;
-  rescale: ([slope: number, intercept: number] | null)[];
+/** Where one slice of the volume comes from in a file: a frame, or a tile of a Siemens mosaic frame. */
+export interface SlicePlacement {
+  /** the slice's index in the volume */
+  k: number;
+  frame: number;
+  slope: number;
+  intercept: number;
+  tile: MosaicTile | null;
 }
 
-/** Frames ready to place in the volume, with the file's content hash computed from the same read. */
+export interface MosaicTile {
+  /** row-major in a grid of mosaicColumns / columns tiles per row */
+  index: number;
+  columns: number;
+  rows: number;
+  mosaicColumns: number;
+}
+
+/** What the volume needs from a file: the slices it holds, as `voxelType` modality values. */
+export interface OutputSpec {
+  voxelType: VoxelType;
+  /** values in one slice (columns × rows × components): a decoded slice of any other size is an error */
+  sliceLength: number;
+  slices: SlicePlacement[];
+  /**
+   * An open volume cache file (descriptors belong to the process, so a worker can write it): each
+   * slice is written at k × slice bytes by the worker itself and not sent back.
+   */
+  fd?: number;
+}
+
+/** The file's slices placed or returned, with the file's content hash computed from the same read. */
 export interface RescaledFile {
-  frames: (VoxelArray | null)[];
+  /** the slices in `OutputSpec.slices` order; empty when they were written to `fd` */
+  slices: VoxelArray[];
   min: number;
   max: number;
   /** a value did not fit voxelType: the caller widens the type and assembles again */

@@ -7,6 +7,7 @@ import { createServices } from '../../src/main/services/app-services.js';
 import { writeNiftiFile } from '../../src/main/studies/nifti-file.js';
 import type { ImportReport } from '../../src/shared/studies.js';
 import { launchChromium, screenshot, waitUntil } from '../helpers/browser.js';
+import { decodePng, imageStats } from '../helpers/png.js';
 import { makeSeries, seriesValue, tempDir } from '../helpers/dicom-fixtures.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 
@@ -167,6 +168,47 @@ describe('viewer (real delineate serve + Chromium)', () => {
     await waitUntil(() => pixel(...at(7, 9)), ([r, g, b]) => r === g && g === b);
     const edge = await pixel(...at(4, 9));
     assert.ok(!(edge[0] === edge[1] && edge[1] === edge[2]), `the outline is drawn on the box edge: ${edge}`);
+  });
+
+  test('the 3D transfer-function editor and crop controls change what is rendered', async () => {
+    await open('left');
+    await page.locator('[data-view="3d"][data-ready="true"]').waitFor({ timeout: 30_000 });
+    const settings = page.locator('[data-testid="settings-3d"]');
+    // measured with the panel closed, so only the rendering is in the picture
+    const rendered = async () => imageStats(decodePng(await page.locator('[data-view="3d"] .host').screenshot()));
+    const before = await rendered();
+    assert.ok(before.foreground > 0.05, `the phantom is rendered: ${before.foreground}`);
+
+    // every point opaque and pure green: the whole phantom turns green
+    await settings.click();
+    const count = await page.locator('[data-testid="tf-point"]').count();
+    assert.ok(count >= 2, `the preset has ${count} points`);
+    for (let i = 0; i < count; i++) {
+      await page.locator('[data-testid="tf-point"]').nth(i).dispatchEvent('pointerdown', { pointerId: 1 });
+      await page.locator('[data-testid="tf-point"]').nth(i).dispatchEvent('pointerup', { pointerId: 1 });
+      await page.locator('[data-testid="tf-opacity"]').fill('1');
+      await page.locator('[data-testid="tf-colour"]').fill('#00ff00');
+    }
+    await screenshot(page, 'viewer-3d-editor');
+    await settings.click();
+    const isGreen = ([r, g, b]: number[]) => g! > r! + 30 && g! > b! + 30;
+    assert.ok(!isGreen(before.foregroundMean), `the preset is not green: ${before.foregroundMean.map(Math.round)}`);
+    const green = await waitUntil(rendered, (s) => isGreen(s.foregroundMean), 10_000);
+    assert.ok(green.foreground >= before.foreground * 0.9, `opaque everywhere, the phantom shows whole: ${green.foreground} vs ${before.foreground}`);
+    await screenshot(page, 'viewer-3d-tf-green');
+
+    // keep the first quarter of the columns: the footprint shrinks, and comes back when crop is off
+    await settings.click();
+    await page.locator('[data-testid="crop-on"]').check();
+    await page.locator('[data-testid="crop-columns-max"]').fill('7');
+    await settings.click();
+    const cropped = await waitUntil(rendered, (s) => s.foreground < green.foreground * 0.7, 10_000);
+    assert.ok(cropped.foreground > 0.005, `something remains after cropping: ${cropped.foreground}`);
+    await screenshot(page, 'viewer-3d-cropped');
+    await settings.click();
+    await page.locator('[data-testid="crop-on"]').uncheck();
+    await settings.click();
+    await waitUntil(rendered, (s) => Math.abs(s.foreground - green.foreground) < 0.01, 10_000);
   });
 
   test('the ruler measures in millimetres with anisotropic pixels', async () => {

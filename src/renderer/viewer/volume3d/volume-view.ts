@@ -30,6 +30,10 @@ export interface VolumeView3d {
   setShading(on: boolean): void;
   /** The simple TF editor's model; colours are RGB in 0–1. */
   setTransferFunction(points: TransferPoint[]): void;
+  /** The points in force (the preset's until setTransferFunction); empty before a volume is shown. */
+  transferFunction(): TransferPoint[];
+  /** The shown volume's value range (the TF editor's axis); null before a volume is shown. */
+  valueRange(): { min: number; max: number } | null;
   /** Keep voxels min..max (inclusive, index space) on each axis; null shows the whole volume. */
   setCropBox(box: CropBox | null): void;
   /** A label map on the volume's grid, coloured like the 2D overlay (colours 0–255); null removes it. */
@@ -88,6 +92,7 @@ export function createVolumeView3d(container: HTMLElement): VolumeView3d {
   let scene: Scene | null = null;
   let shading = true;
   let cropBox: CropBox | null = null;
+  let points: TransferPoint[] = [];
   let frame = 0;
   let disposed = false;
 
@@ -138,7 +143,8 @@ export function createVolumeView3d(container: HTMLElement): VolumeView3d {
       }
       cropBox = null;
       const stats = intensityStats(volume.data);
-      scene = createScene(owner, volume, stats, presetPoints(options.preset ?? defaultPreset(stats), stats), shading);
+      points = presetPoints(options.preset ?? defaultPreset(stats), stats);
+      scene = createScene(owner, volume, stats, points, shading);
       renderer.addVolume(scene.actor);
       resetCameraTo(scene);
       scheduleRender();
@@ -147,7 +153,8 @@ export function createVolumeView3d(container: HTMLElement): VolumeView3d {
     setPreset(preset) {
       live();
       if (!scene) return;
-      applyTransferFunction(scene, presetPoints(preset, scene.stats));
+      points = presetPoints(preset, scene.stats);
+      applyTransferFunction(scene, points);
       scheduleRender();
     },
 
@@ -158,13 +165,18 @@ export function createVolumeView3d(container: HTMLElement): VolumeView3d {
       scheduleRender();
     },
 
-    setTransferFunction(points) {
+    setTransferFunction(next) {
       live();
-      if (points.length === 0) throw new RangeError('a transfer function needs at least one point');
+      if (next.length === 0) throw new RangeError('a transfer function needs at least one point');
       if (!scene) return;
+      points = next.map((p) => ({ ...p, color: [...p.color] }));
       applyTransferFunction(scene, points);
       scheduleRender();
     },
+
+    transferFunction: () => points.map((p) => ({ ...p, color: [...p.color] })),
+
+    valueRange: () => (scene ? { min: scene.stats.min, max: scene.stats.max } : null),
 
     setCropBox(box) {
       live();

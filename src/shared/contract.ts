@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { JobInfoSchema, JobTypeInfoSchema } from './jobs.js';
 import { BinarySchema } from './schemas.js';
+import { SegmentationInfoSchema, SegmentListSchema } from './segmentation.js';
 import { SeriesSummarySchema, StudySummarySchema } from './studies.js';
 
 export const ComputeStatusSchema = z.object({
@@ -92,6 +93,21 @@ export const REQUESTS = {
     description: 'Voxels of slices [start, start+count) as one binary typed array of the series voxel type (progressive loading).',
     params: z.object({ seriesId: z.number().int().positive(), start: z.number().int().min(0), count: z.number().int().min(1).max(4096) }).strict(),
     result: z.object({ seriesId: z.number().int(), start: z.number().int(), count: z.number().int(), data: BinarySchema }),
+  },
+  'segmentation.open': {
+    description: "The series' segmentation (created empty on first open): its segments and the whole label map as binary.",
+    params: z.object({ seriesId: z.number().int().positive() }).strict(),
+    result: SegmentationInfoSchema.extend({ data: BinarySchema }),
+  },
+  'segmentation.writeSlices': {
+    description: 'Store edited slices of the label map: `slices` (k indices) and their voxels, concatenated in that order.',
+    params: z.object({ id: z.number().int().positive(), slices: z.array(z.number().int().min(0)).min(1).max(4096), data: BinarySchema }).strict(),
+    result: z.object({ id: z.number().int(), slices: z.number().int(), updatedAt: z.string() }),
+  },
+  'segmentation.setSegments': {
+    description: 'Replace the segment list (names, colours, visibility, locks, terminology).',
+    params: z.object({ id: z.number().int().positive(), segments: SegmentListSchema }).strict(),
+    result: SegmentationInfoSchema,
   },
 } as const satisfies Record<string, RequestSpec>;
 

@@ -68,6 +68,15 @@ function makeHandlers() {
     'series.slab': () => {
       throw new DelineateError('not_found', 'none');
     },
+    'segmentation.open': () => {
+      throw new DelineateError('not_found', 'none');
+    },
+    'segmentation.writeSlices': () => {
+      throw new DelineateError('not_found', 'none');
+    },
+    'segmentation.setSegments': () => {
+      throw new DelineateError('not_found', 'none');
+    },
   };
   return {
     handlers,

@@ -11,6 +11,8 @@ import { createDecoder } from '../studies/decoder.js';
 import { IMPORT_JOB, importJob } from '../studies/import-job.js';
 import { removeOrphanVolumes } from '../studies/volume-cache.js';
 import { seriesHandlers } from '../studies/series-handlers.js';
+import { segmentationHandlers } from '../segmentation/segmentation-handlers.js';
+import { SegmentationStore } from '../segmentation/segmentation-store.js';
 
 export interface ServicesOptions {
   dataDir: string;
@@ -63,6 +65,7 @@ export function createServices(options: ServicesOptions): AppServices {
     'jobs.cancel': ({ jobId }) => jobs.cancel(jobId),
     'studies.list': () => studies.listStudies(),
     ...seriesHandlers(studies, options.dataDir),
+    ...segmentationHandlers(new SegmentationStore(db, options.dataDir), studies, bus),
     'studies.import': ({ paths }) => jobs.start(IMPORT_JOB, { paths }, { label: `Import ${paths.length === 1 ? paths[0]!.split(/[\\/]/).pop() : `${paths.length} paths`}` }),
   };
 

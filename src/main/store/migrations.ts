@@ -78,4 +78,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'segmentations: one label map per series, with its segments',
+    up(db) {
+      db.exec(`
+        CREATE TABLE segmentations (
+          id         INTEGER PRIMARY KEY,
+          series_id  INTEGER NOT NULL UNIQUE REFERENCES series(id) ON DELETE CASCADE,
+          label_type TEXT NOT NULL CHECK (label_type IN ('uint8', 'uint16')),
+          segments   TEXT NOT NULL,
+          label_file TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];

@@ -1,0 +1,33 @@
+/** Contract handlers for segmentations: open (creating on first use), store edited slices, set segments. */
+import { DelineateError } from '../../shared/errors.js';
+import type { EventBus } from '../services/event-bus.js';
+import type { Handler } from '../services/dispatch.js';
+import type { StudiesRepo } from '../store/studies-repo.js';
+import { SegmentationStore } from './segmentation-store.js';
+
+type Names = 'segmentation.open' | 'segmentation.writeSlices' | 'segmentation.setSegments';
+
+const asBytes = (data: ArrayBuffer | ArrayBufferView): Uint8Array => (data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+
+export function segmentationHandlers(store: SegmentationStore, studies: StudiesRepo, bus: EventBus): { [N in Names]: Handler<N> } {
+  const grid = (seriesId: number) => {
+    const series = studies.getSeries(seriesId);
+    if (!series) throw new DelineateError('not_found', `No series ${seriesId}`);
+    if (series.components !== 1) throw new DelineateError('invalid_params', `${series.description || `Series ${seriesId}`} is RGB: segment a scalar series`);
+    return { dims: series.dims };
+  };
+  const changed = (id: number) => bus.emit('store.changed', { entity: 'segmentation', ids: [String(id)] });
+  return {
+    'segmentation.open': ({ seriesId }) => store.openForSeries(seriesId, grid(seriesId)),
+    'segmentation.writeSlices': ({ id, slices, data }) => {
+      const result = store.writeSlices(id, slices, asBytes(data), grid(store.seriesOf(id)));
+      changed(id);
+      return { id, ...result };
+    },
+    'segmentation.setSegments': ({ id, segments }) => {
+      const info = store.setSegments(id, segments);
+      changed(id);
+      return info;
+    },
+  };
+}

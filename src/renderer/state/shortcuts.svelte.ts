@@ -12,8 +12,8 @@ export interface Shortcut {
 export function keyOf(event: KeyboardEvent): string {
   const mods = [event.ctrlKey || event.metaKey ? 'Ctrl' : '', event.altKey ? 'Alt' : ''].filter(Boolean);
   const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
-  // '?' already implies Shift; keep Shift only for named keys (Shift+Tab)
-  if (event.shiftKey && event.key.length > 1) mods.push('Shift');
+  // '?' already implies Shift; keep Shift for named keys (Shift+Tab) and with Ctrl/Alt (Ctrl+Shift+z)
+  if (event.shiftKey && (event.key.length > 1 || mods.length > 0)) mods.push('Shift');
   return [...mods, key === '?' ? '?' : key].join('+');
 }
 

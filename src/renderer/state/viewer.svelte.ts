@@ -11,6 +11,7 @@ import { loadVolume, type LoadedVolume } from '../viewer/volume-loader.js';
 import type { LabelFrame, Ruler, ViewTransform } from '../viewer/slice-renderer.js';
 import { defaultLabelColor, labelsPresent, sameGrid, type LabelInfo } from '../../shared/labels.js';
 import type { VoxelArray } from '../../shared/volume.js';
+import { EditingState } from './editing.svelte.js';
 
 export type Layout = '1x1' | '1+3' | '2x2';
 
@@ -45,7 +46,10 @@ export class ViewerState {
   labels = $state<LabelInfo[]>([]);
   labelOpacity = $state(0.5);
   labelOutline = $state(false);
+  /** bumps when label voxels change in place (edits), so views that upload labels refresh */
+  labelRevision = $state(0);
   labelFrame = $derived.by((): LabelFrame | null => {
+    void this.labelRevision;
     if (!this.labelVolume) return null;
     const colors = new Map(this.labels.filter((l) => l.visible).map((l) => [l.value, l.color] as const));
     return { data: this.labelVolume.data, colors, opacity: this.labelOpacity, outline: this.labelOutline };
@@ -55,8 +59,12 @@ export class ViewerState {
   /** length measurements, each on one view's slice */
   rulers = $state<(Ruler & { orientation: ViewOrientation; slice: number })[]>([]);
   private abort: AbortController | null = null;
+  /** segment editing of the open series */
+  readonly editing: EditingState;
 
-  constructor(private readonly client: HostClient) {}
+  constructor(private readonly client: HostClient) {
+    this.editing = new EditingState(client, this);
+  }
 
   get isCt(): boolean {
     return this.series?.modality === 'CT';
@@ -125,6 +133,7 @@ export class ViewerState {
       }
       if (candidate.voxelType.startsWith('float') || candidate.components !== 1) throw new Error(`${candidate.description}: a label map needs integer voxels`);
       const loaded = await loadVolume(this.client, candidate, () => undefined, new AbortController().signal);
+      this.editing.reset();
       this.labelVolume = { seriesId, description: candidate.description, data: loaded.data };
       this.labels = labelsPresent(loaded.data).map((value) => ({ value, name: `label ${value}`, color: defaultLabelColor(value), visible: true }));
       this.error = null;
@@ -134,6 +143,7 @@ export class ViewerState {
   }
 
   clearLabels(): void {
+    this.editing.reset();
     this.labelVolume = null;
     this.labels = [];
   }

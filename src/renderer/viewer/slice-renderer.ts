@@ -104,6 +104,11 @@ export class SliceRenderer {
   }
 
   /** CSS-pixel position in the canvas → screen voxel (fractional), or null outside the slice. */
+  /** Screen pixels per voxel along the screen axes, as last drawn. */
+  pixelsPerVoxel(): { x: number; y: number } {
+    return { x: this.placement.scaleX, y: this.placement.scaleY };
+  }
+
   toVoxel(px: number, py: number, mapping: ViewMapping): { x: number; y: number } | null {
     const x = (px - this.placement.left) / this.placement.scaleX;
     const y = (py - this.placement.top) / this.placement.scaleY;

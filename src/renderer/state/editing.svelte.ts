@@ -1,0 +1,252 @@
+/**
+ * Segment editing for the open series: the segmentation (segments + label map, shown as the viewer's
+ * label overlay), the active segment and tool, and every edit. Edits run here, in the renderer, on the
+ * shared editing core (instant feedback), and each committed edit, undo or redo sends only its changed
+ * slices to the store, in order.
+ */
+import { applyRegion } from '../../shared/editing/apply-region.js';
+import { Brush } from '../../shared/editing/brush.js';
+import { floodRegion } from '../../shared/editing/flood-fill.js';
+import type { LabelArray, SliceAxis } from '../../shared/editing/grid.js';
+import { LabelEditor, type ChangeSet } from '../../shared/editing/label-editor.js';
+import { lockedValues, newSegment, type Segment } from '../../shared/editing/segments.js';
+import { maxLabelOf, type WritePolicy } from '../../shared/editing/write-policy.js';
+import type { Vec3 } from '../../shared/volume.js';
+import type { HostClient } from '../lib/host-client.js';
+import type { ViewerState } from './viewer.svelte.js';
+
+export type EditTool = 'paint' | 'erase' | 'threshold' | 'fill';
+
+export const EDIT_TOOLS: { tool: EditTool; label: string; key: string }[] = [
+  { tool: 'paint', label: 'Paint', key: 'p' },
+  { tool: 'erase', label: 'Erase', key: 'e' },
+  { tool: 'threshold', label: 'Threshold paint', key: 't' },
+  { tool: 'fill', label: 'Fill', key: 'f' },
+];
+
+export class EditingState {
+  segmentationId = $state<number | null>(null);
+  segments = $state<Segment[]>([]);
+  active = $state(1);
+  /** null: the viewer's own left-drag tool (crosshair, ruler) */
+  tool = $state<EditTool | null>(null);
+  brushMm = $state(5);
+  sphere = $state(false);
+  overwrite = $state(true);
+  insideLabel = $state<number | null>(null);
+  threshold = $state({ min: -100, max: 300 });
+  fillTolerance = $state(50);
+  fill3d = $state(false);
+  canUndo = $state(false);
+  canRedo = $state(false);
+  /** edits sent to the store and not yet confirmed */
+  pendingWrites = $state(0);
+  error = $state<string | null>(null);
+
+  private editor: LabelEditor | null = null;
+  private brush: Brush | null = null;
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly client: HostClient,
+    private readonly viewer: ViewerState,
+  ) {}
+
+  get open(): boolean {
+    // segmentationId is the reactive part (the editor is set before it, and reset with it)
+    return this.segmentationId !== null && this.editor !== null;
+  }
+
+  /** Open (creating on first use) the segmentation of the viewer's series and show it as the overlay. */
+  async start(): Promise<void> {
+    const series = this.viewer.series;
+    if (!series) return;
+    try {
+      const seg = await this.client.call('segmentation.open', { seriesId: series.id });
+      const bytes = seg.data instanceof ArrayBuffer ? new Uint8Array(seg.data) : new Uint8Array(seg.data.buffer, seg.data.byteOffset, seg.data.byteLength);
+      const data: LabelArray = seg.labelType === 'uint8' ? bytes : new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+      if (this.viewer.series?.id !== series.id) return; // another series was opened meanwhile
+      this.editor = new LabelEditor({ dims: series.dims, spacing: series.spacing, data });
+      this.segmentationId = seg.id;
+      this.segments = seg.segments;
+      this.active = seg.segments[0]?.value ?? 1;
+      this.viewer.labelVolume = { seriesId: series.id, description: 'Segmentation', data };
+      this.syncLabels();
+      this.updateHistory();
+      this.error = null;
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  /** Forget the segmentation (the store keeps it); called when the viewer closes its series. */
+  reset(): void {
+    this.editor = null;
+    this.brush = null;
+    this.segmentationId = null;
+    this.segments = [];
+    this.tool = null;
+    this.canUndo = this.canRedo = false;
+  }
+
+  get policy(): WritePolicy {
+    return { locked: lockedValues(this.segments), overwrite: this.overwrite, insideLabel: this.insideLabel };
+  }
+
+  /** Start a stroke at continuous voxel position `at` in a view whose slices run across `axis`. */
+  beginStroke(at: Vec3, axis: SliceAxis): void {
+    const editor = this.editor;
+    const volume = this.viewer.volume;
+    if (!editor || !this.tool || this.tool === 'fill' || editor.editing) return;
+    const erase = this.tool === 'erase';
+    editor.begin();
+    this.brush = new Brush(editor, {
+      radiusMm: this.brushMm,
+      shape: this.sphere ? 'sphere' : 'disc',
+      axis,
+      value: erase ? 0 : this.active,
+      eraseLabel: erase ? this.active : null,
+      policy: this.policy,
+      threshold: this.tool === 'threshold' && volume ? { image: volume.data, min: this.threshold.min, max: this.threshold.max } : null,
+    });
+    this.brush.dab(at);
+    this.viewer.revision++;
+  }
+
+  continueStroke(at: Vec3): void {
+    if (!this.brush) return;
+    if (this.brush.strokeTo(at) > 0) this.viewer.revision++;
+  }
+
+  endStroke(): void {
+    if (!this.brush || !this.editor) return;
+    this.brush = null;
+    this.committed(this.editor.commit(this.tool === 'erase' ? 'Erase' : this.tool === 'threshold' ? 'Threshold paint' : 'Paint'));
+  }
+
+  /** Flood fill from a voxel with the intensity tolerance, in its slice (2D) or in 3D. */
+  fillAt(at: Vec3, axis: SliceAxis): void {
+    const editor = this.editor;
+    const volume = this.viewer.volume;
+    const series = this.viewer.series;
+    if (!editor || !volume || !series || editor.editing) return;
+    const region = floodRegion(volume.data, series.dims, { seed: at, tolerance: this.fillTolerance, mode: this.fill3d ? '3d' : { axis } });
+    editor.begin();
+    applyRegion(editor, region.mask, region.box, this.active, this.policy);
+    this.committed(editor.commit(this.fill3d ? 'Fill 3D' : 'Fill'));
+  }
+
+  undo(): void {
+    if (this.editor && !this.editor.editing) this.committed(this.editor.undo());
+  }
+
+  redo(): void {
+    if (this.editor && !this.editor.editing) this.committed(this.editor.redo());
+  }
+
+  addSegment(): void {
+    if (!this.editor) return;
+    const segment = newSegment(this.segments, maxLabelOf(this.editor.data));
+    this.segments = [...this.segments, segment];
+    this.active = segment.value;
+    this.saveSegments();
+  }
+
+  updateSegment(value: number, patch: Partial<Omit<Segment, 'value'>>): void {
+    this.segments = this.segments.map((s) => (s.value === value ? { ...s, ...patch } : s));
+    this.saveSegments();
+  }
+
+  /** Move a segment up (-1) or down (+1) in the list. */
+  moveSegment(value: number, by: -1 | 1): void {
+    const from = this.segments.findIndex((s) => s.value === value);
+    const to = from + by;
+    if (from < 0 || to < 0 || to >= this.segments.length) return;
+    const next = [...this.segments];
+    [next[from], next[to]] = [next[to]!, next[from]!];
+    this.segments = next;
+    this.saveSegments();
+  }
+
+  /** Delete a segment: its voxels are erased as one undoable edit (undo brings the voxels back). */
+  deleteSegment(value: number): void {
+    const editor = this.editor;
+    const segment = this.segments.find((s) => s.value === value);
+    if (!editor || !segment || editor.editing) return;
+    if (segment.locked) {
+      this.error = `${segment.name} is locked: unlock it to delete it`;
+      return;
+    }
+    const data = editor.data;
+    const mask = new Uint8Array(data.length);
+    for (let i = 0; i < data.length; i++) if (data[i] === value) mask[i] = 1;
+    editor.begin();
+    applyRegion(editor, mask, { min: [0, 0, 0], max: editor.dims.map((d) => d - 1) as Vec3 }, 0, { locked: new Set(), overwrite: true }, value);
+    this.committed(editor.commit(`Delete ${segment.name}`));
+    this.segments = this.segments.filter((s) => s.value !== value);
+    if (this.active === value) this.active = this.segments[0]?.value ?? 0;
+    this.saveSegments();
+  }
+
+  /** Voxels of each segment (for the panel), counted on demand. */
+  voxelCounts(): Map<number, number> {
+    const counts = new Map<number, number>();
+    const data = this.editor?.data;
+    if (data) for (let i = 0; i < data.length; i++) if (data[i]) counts.set(data[i]!, (counts.get(data[i]!) ?? 0) + 1);
+    return counts;
+  }
+
+  private committed(change: ChangeSet | null): void {
+    this.updateHistory();
+    if (!change || change.slices.length === 0) return;
+    this.viewer.revision++;
+    this.viewer.labelRevision++;
+    this.persist(change.slices);
+  }
+
+  /** Send the current content of these slices to the store, after every earlier write. */
+  private persist(slices: number[]): void {
+    const editor = this.editor;
+    const id = this.segmentationId;
+    if (!editor || id === null) return;
+    const length = editor.sliceLength;
+    const Ctor = editor.data instanceof Uint8Array ? Uint8Array : Uint16Array;
+    const payload = new Ctor(slices.length * length);
+    slices.forEach((k, n) => payload.set(editor.data.subarray(k * length, (k + 1) * length), n * length));
+    this.pendingWrites++;
+    this.writes = this.writes
+      .then(() => this.client.call('segmentation.writeSlices', { id, slices, data: payload }))
+      .then(
+        () => undefined,
+        (err: Error) => void (this.error = `Saving the segmentation failed: ${err.message}`),
+      )
+      .finally(() => this.pendingWrites--);
+  }
+
+  /** Resolves when every edit so far has reached the store. */
+  flushed(): Promise<void> {
+    return this.writes;
+  }
+
+  private saveSegments(): void {
+    this.syncLabels();
+    const id = this.segmentationId;
+    if (id === null) return;
+    const segments = $state.snapshot(this.segments) as Segment[];
+    this.writes = this.writes
+      .then(() => this.client.call('segmentation.setSegments', { id, segments }))
+      .then(
+        () => undefined,
+        (err: Error) => void (this.error = `Saving the segments failed: ${err.message}`),
+      );
+  }
+
+  private syncLabels(): void {
+    this.viewer.labels = this.segments.map((s) => ({ value: s.value, name: s.name, color: [...s.color], visible: s.visible }));
+  }
+
+  private updateHistory(): void {
+    this.canUndo = this.editor?.canUndo() ?? false;
+    this.canRedo = this.editor?.canRedo() ?? false;
+  }
+}

@@ -1,0 +1,152 @@
+// Segment editing in the real app (delineate serve + Chromium): a mouse stroke on the axial view
+// paints the expected voxels (read back from the store through the contract), the overlay shows them,
+// undo restores the mask bit for bit, and a locked segment is untouched by paint and fill.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { createServices } from '../../src/main/services/app-services.js';
+import { dispatch } from '../../src/main/services/dispatch.js';
+import type { ImportReport } from '../../src/shared/studies.js';
+import { launchChromium, screenshot, waitUntil } from '../helpers/browser.js';
+import { makeSeries, tempDir } from '../helpers/dicom-fixtures.js';
+import { startServe, type ServeProcess } from '../helpers/serve-process.js';
+
+const [NX, NY, NZ] = [48, 40, 8];
+const SPACING = [0.8, 0.8]; // mm; slices 2.5 mm apart (the fixture's default)
+
+describe('segment editing (real delineate serve + Chromium)', () => {
+  let serve: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+  let inputDir: string;
+  let seriesId: number;
+  let uid: string;
+
+  before(async () => {
+    dataDir = tempDir('edit-store');
+    inputDir = makeSeries(tempDir('edit-in'), [{ name: 'edit', slices: NZ, rows: NY, cols: NX, spacing: SPACING, series_number: 1 }]);
+    const services = createServices({ dataDir, host: 'test' });
+    const job = services.jobs.start('studies.import', { paths: [inputDir] });
+    const series = ((await services.jobs.wait(job.id)).result as ImportReport).series[0]!;
+    [seriesId, uid] = [series.id, series.seriesInstanceUid];
+    await services.close();
+    serve = await startServe({ dataDir });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${serve.url}&series=${encodeURIComponent(uid)}`);
+    await page.locator('[data-view="axial"][data-ready="true"]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid="start-segmenting"]').click();
+    await page.locator('[data-testid="segment-row"][data-value="1"]').waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await serve?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(inputDir, { recursive: true, force: true });
+  });
+
+  /** The label map as the store has it, read through the contract once every edit is saved. */
+  async function storedLabels(): Promise<Uint8Array> {
+    await page.locator('[data-testid="save-state"]', { hasText: 'saved' }).waitFor();
+    const probe = createServices({ dataDir, host: 'test' });
+    try {
+      const outcome = await dispatch(probe.handlers, 'segmentation.open', { seriesId }, { host: 'test' });
+      assert.ok(outcome.ok, JSON.stringify(!outcome.ok && outcome.error));
+      return (outcome.result as { data: Uint8Array }).data.slice();
+    } finally {
+      await probe.close();
+    }
+  }
+
+  /** Screen position (page px) of the centre of voxel (i, j) in the axial view (radiological: i to the left). */
+  async function axialPoint(i: number, j: number) {
+    const box = (await page.locator('[data-view="axial"] canvas').boundingBox())!;
+    const scale = Math.min(box.width / (NX * SPACING[0]!), box.height / (NY * SPACING[1]!)) ;
+    const x = box.x + box.width / 2 + (i + 0.5 - NX / 2) * SPACING[0]! * scale;
+    const y = box.y + box.height / 2 + (j + 0.5 - NY / 2) * SPACING[1]! * scale;
+    return { x, y };
+  }
+
+  const axialSlice = async () => Number(await page.locator('[data-view="axial"]').getAttribute('data-slice'));
+  const pixel = (p: { x: number; y: number }) =>
+    page.locator('[data-view="axial"] canvas').evaluate((el, [px, py]) => {
+      const c = el as unknown as { width: number; height: number; getBoundingClientRect(): { left: number; top: number; width: number }; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+      const r = c.getBoundingClientRect();
+      const ratio = c.width / r.width;
+      const d = c.getContext('2d').getImageData(Math.floor((px! - r.left) * ratio), Math.floor((py! - r.top) * ratio), 1, 1).data;
+      return [d[0]!, d[1]!, d[2]!];
+    }, [p.x, p.y]);
+
+  test('a mouse stroke paints the voxels along it, in this slice only, and the overlay shows them', async () => {
+    await page.locator('[data-testid="edit-paint"]').click();
+    await page.locator('[data-testid="brush-mm"]').fill('2');
+    const k = await axialSlice();
+    const from = await axialPoint(10, 20);
+    const to = await axialPoint(36, 20);
+    await page.mouse.move(from.x, from.y);
+    await page.locator('[data-testid="brush-outline"]').waitFor();
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y, { steps: 3 }); // a fast drag: three moves across 26 voxels
+    await page.mouse.up();
+    const labels = await storedLabels();
+    const at = (i: number, j: number, kk = k) => labels[i + NX * (j + NY * kk)]!;
+    for (let i = 10; i <= 36; i++) assert.equal(at(i, 20), 1, `voxel ${i},20 on the stroke`);
+    // a 2 mm brush on 0.8 mm pixels reaches 2 voxels either side of the line, never 4
+    assert.equal(at(23, 22), 1);
+    assert.equal(at(23, 24), 0);
+    assert.equal(at(5, 20), 0, 'nothing before the start');
+    const painted = labels.reduce((n, v) => n + v, 0);
+    const inSlice = labels.subarray(k * NX * NY, (k + 1) * NX * NY).reduce((n, v) => n + v, 0);
+    assert.equal(painted, inSlice, 'only the viewed slice changed');
+    // the overlay is tinted where the stroke is, grey elsewhere
+    const [r, g, b] = await pixel(await axialPoint(23, 20));
+    assert.ok(!(r === g && g === b), `the stroke is drawn in the segment colour: ${r},${g},${b}`);
+    const [r2, g2, b2] = await pixel(await axialPoint(23, 30));
+    assert.ok(r2 === g2 && g2 === b2, `away from the stroke stays grey: ${r2},${g2},${b2}`);
+    await screenshot(page, 'editing-stroke');
+  });
+
+  test('undo restores the stored mask bit for bit; redo brings the stroke back', async () => {
+    const painted = await storedLabels();
+    await page.locator('[data-testid="undo"]').click();
+    const undone = await storedLabels();
+    assert.ok(undone.every((v) => v === 0), 'the mask before the stroke was empty');
+    await page.keyboard.press('Control+Shift+Z');
+    assert.deepEqual(await storedLabels(), painted);
+    await page.keyboard.press('Control+z');
+    assert.deepEqual(await storedLabels(), undone);
+    await page.keyboard.press('Control+Shift+Z');
+  });
+
+  test('a locked segment is untouched by paint and by fill', async () => {
+    const before = await storedLabels();
+    const segment1 = before.reduce((n, v) => n + (v === 1 ? 1 : 0), 0);
+    assert.ok(segment1 > 50);
+    await page.locator('[data-testid="segment-row"][data-value="1"] [data-testid="segment-lock"]').check();
+    await page.locator('[data-testid="add-segment"]').click();
+    await page.locator('[data-testid="segment-row"][data-value="2"]').waitFor();
+    // paint segment 2 right across segment 1's stroke
+    await page.locator('[data-testid="brush-mm"]').fill('4');
+    const a = await axialPoint(23, 10);
+    const b = await axialPoint(23, 30);
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    await page.mouse.move(b.x, b.y, { steps: 4 });
+    await page.mouse.up();
+    // and flood-fill the whole slice (tolerance covers every value) with segment 2
+    await page.locator('[data-testid="edit-fill"]').click();
+    await page.locator('[data-testid="fill-tolerance"]').fill('100000');
+    const c = await axialPoint(2, 2);
+    await page.mouse.click(c.x, c.y);
+    const after = await storedLabels();
+    assert.equal(after.reduce((n, v) => n + (v === 1 ? 1 : 0), 0), segment1, 'segment 1 keeps every voxel');
+    before.forEach((v, i) => v === 1 && assert.equal(after[i], 1));
+    const k = await axialSlice();
+    const slice = after.subarray(k * NX * NY, (k + 1) * NX * NY);
+    assert.equal(slice.reduce((n, v) => n + (v === 2 ? 1 : 0), 0), NX * NY - segment1, 'segment 2 filled the rest of the slice');
+    await screenshot(page, 'editing-locked');
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Viewer: on the synthetic 512×512×600 CT in the real UI (serve + headless Chromium): time from "open
  * series" to the first slice on screen and to the whole volume in the renderer, and slice-scroll frames
- * per second (each wheel step waits for the redrawn frame). 3D rotate fps arrives with the 3D view.
+ * per second (each wheel step waits for the redrawn frame); then a 10 mm brush stroke on the axial
+ * view, each dab timed until its frame is on screen. 3D rotate fps is the volume3d-rotate benchmark.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -49,7 +50,37 @@ export const viewerBenchmark: Benchmark = {
         }
         return n / ((performance.now() - start) / 1000);
       }, steps);
-      return { first_slice_ms: firstSlice, full_volume_ms: fullVolume, scroll_fps: scrollFps };
+      // brush dabs to screen: each real mouse move (CDP) until two frames later, when the redrawn
+      // overlay is on screen; an upper bound (it includes two round trips to the browser)
+      let t1 = performance.now();
+      await page.locator('[data-testid="start-segmenting"]').click();
+      await page.locator('[data-testid="segment-row"]').first().waitFor({ timeout: 120_000 });
+      const segmentationOpen = performance.now() - t1;
+      await page.locator('[data-testid="edit-paint"]').click();
+      await page.locator('[data-testid="brush-mm"]').fill('10');
+      const box = (await canvas.boundingBox())!;
+      const twoFrames = () => page.evaluate(() => new Promise<void>((resolve) => (globalThis as unknown as { requestAnimationFrame(cb: () => void): void }).requestAnimationFrame(() => (globalThis as unknown as { requestAnimationFrame(cb: () => void): void }).requestAnimationFrame(() => resolve()))));
+      const dabs: number[] = [];
+      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+      await page.mouse.down();
+      for (let d = 0; d < 150; d++) {
+        t1 = performance.now();
+        await page.mouse.move(box.x + box.width * (0.3 + 0.4 * (d / 150)), box.y + box.height * (0.5 + 0.1 * Math.sin(d / 10)));
+        await twoFrames();
+        dabs.push(performance.now() - t1);
+      }
+      await page.mouse.up();
+      dabs.sort((a, b) => a - b);
+      const q = (p: number) => dabs[Math.min(dabs.length - 1, Math.floor(p * dabs.length))]!;
+      return {
+        first_slice_ms: firstSlice,
+        full_volume_ms: fullVolume,
+        scroll_fps: scrollFps,
+        segmentation_open_ms: segmentationOpen,
+        dab_to_screen_p50_ms: q(0.5),
+        dab_to_screen_p95_ms: q(0.95),
+        dab_to_screen_p99_ms: q(0.99),
+      };
     } finally {
       await browser.close();
       await serve.stop();

@@ -90,6 +90,9 @@ describe('segment editing (real delineate serve + Chromium)', () => {
     await page.locator('[data-testid="brush-outline"]').waitFor();
     await page.mouse.down();
     await page.mouse.move(to.x, to.y, { steps: 3 }); // a fast drag: three moves across 26 voxels
+    // the overlay follows the brush while the button is still down, before the edit is committed
+    const tinted = ([r, g, b]: number[]) => !(r === g && g === b);
+    await waitUntil(async () => pixel(await axialPoint(30, 20)), tinted);
     await page.mouse.up();
     const labels = await storedLabels();
     const at = (i: number, j: number, kk = k) => labels[i + NX * (j + NY * kk)]!;

@@ -7,7 +7,7 @@
 import { applyRegion } from '../../shared/editing/apply-region.js';
 import { Brush } from '../../shared/editing/brush.js';
 import { floodRegion } from '../../shared/editing/flood-fill.js';
-import type { LabelArray, SliceAxis } from '../../shared/editing/grid.js';
+import type { Box, LabelArray, SliceAxis } from '../../shared/editing/grid.js';
 import { LabelEditor, type ChangeSet } from '../../shared/editing/label-editor.js';
 import { lockedValues, newSegment, type Segment } from '../../shared/editing/segments.js';
 import { maxLabelOf, type WritePolicy } from '../../shared/editing/write-policy.js';
@@ -45,6 +45,8 @@ export class EditingState {
 
   private editor: LabelEditor | null = null;
   private brush: Brush | null = null;
+  private stroke: { last: Vec3; axis: SliceAxis } | null = null;
+  private serial = 0;
   private writes: Promise<void> = Promise.resolve();
 
   constructor(
@@ -109,18 +111,34 @@ export class EditingState {
       policy: this.policy,
       threshold: this.tool === 'threshold' && volume ? { image: volume.data, min: this.threshold.min, max: this.threshold.max } : null,
     });
-    this.brush.dab(at);
-    this.viewer.revision++;
+    this.stroke = { last: at, axis };
+    if (this.brush.dab(at) > 0) this.showDab(at, at, axis);
   }
 
   continueStroke(at: Vec3): void {
-    if (!this.brush) return;
-    if (this.brush.strokeTo(at) > 0) this.viewer.revision++;
+    if (!this.brush || !this.stroke) return;
+    const from = this.stroke.last;
+    this.stroke.last = at;
+    if (this.brush.strokeTo(at) > 0) this.showDab(from, at, this.stroke.axis);
+  }
+
+  /** Tell the views which voxels a dab (or the segment from..to of a stroke) may have changed. */
+  private showDab(from: Vec3, to: Vec3, axis: SliceAxis): void {
+    const spacing = this.viewer.series?.spacing;
+    if (!spacing) return;
+    const box: Box = { min: [0, 0, 0], max: [0, 0, 0] };
+    for (let a = 0; a < 3; a++) {
+      const reach = this.sphere || a !== axis ? this.brushMm / spacing[a]! : 0;
+      box.min[a] = Math.floor(Math.min(from[a]!, to[a]!) - reach - 0.5);
+      box.max[a] = Math.ceil(Math.max(from[a]!, to[a]!) + reach + 0.5);
+    }
+    this.viewer.labelEdit = { serial: ++this.serial, box };
   }
 
   endStroke(): void {
     if (!this.brush || !this.editor) return;
     this.brush = null;
+    this.stroke = null;
     this.committed(this.editor.commit(this.tool === 'erase' ? 'Erase' : this.tool === 'threshold' ? 'Threshold paint' : 'Paint'));
   }
 

@@ -12,6 +12,7 @@ import type { LabelFrame, Ruler, ViewTransform } from '../viewer/slice-renderer.
 import { defaultLabelColor, labelsPresent, sameGrid, type LabelInfo } from '../../shared/labels.js';
 import type { VoxelArray } from '../../shared/volume.js';
 import { EditingState } from './editing.svelte.js';
+import type { Box } from '../../shared/editing/grid.js';
 
 export type Layout = '1x1' | '1+3' | '2x2';
 
@@ -48,6 +49,8 @@ export class ViewerState {
   labelOutline = $state(false);
   /** bumps when label voxels change in place (edits), so views that upload labels refresh */
   labelRevision = $state(0);
+  /** the latest brush dab: slice views showing any of its voxels blend their labels again */
+  labelEdit = $state.raw<{ serial: number; box: Box } | null>(null);
   labelFrame = $derived.by((): LabelFrame | null => {
     void this.labelRevision;
     if (!this.labelVolume) return null;

@@ -45,6 +45,8 @@ export interface SliceFrame {
   /** crosshair in screen voxel coordinates, or null */
   crosshair: { x: number; y: number } | null;
   labels: LabelFrame | null;
+  /** bumps when label voxels change in place (a brush dab): the labels are blended again */
+  labelSerial?: number;
   rulers: Ruler[];
 }
 
@@ -53,8 +55,12 @@ export class SliceRenderer {
   private readonly offscreen = document.createElement('canvas');
   private readonly offCtx: CanvasRenderingContext2D;
   private image: ImageData | null = null;
-  /** what the offscreen image holds: re-rasterise only when one of these changes */
-  private rastered: { volume: LoadedVolume; data: VoxelArray; mapping: ViewMapping; slice: number; window: WindowLevel; inverted: boolean; labels: LabelFrame | null; loaded: number } | null = null;
+  /** the windowed grey slice before labels are blended, so a label edit costs only the blend */
+  private grey = new Uint32Array(0);
+  /** what the grey raster holds: re-window only when one of these changes */
+  private rastered: { volume: LoadedVolume; data: VoxelArray; mapping: ViewMapping; slice: number; window: WindowLevel; inverted: boolean; loaded: number } | null = null;
+  /** what the blended image holds */
+  private blended: { labels: LabelFrame | null; serial: number | undefined } | null = null;
   /** where the slice was last drawn (CSS pixels) and its scale, for mouse → voxel mapping */
   private placement = { left: 0, top: 0, scaleX: 1, scaleY: 1 };
 
@@ -72,7 +78,8 @@ export class SliceRenderer {
     this.ctx.fillStyle = '#000';
     this.ctx.fillRect(0, 0, cw, ch);
 
-    if (this.needsRaster(frame)) this.fillSlice(frame);
+    const grey = this.needsRaster(frame);
+    if (grey || !this.blended || this.blended.labels !== frame.labels || this.blended.serial !== frame.labelSerial) this.fillSlice(frame, grey);
     const widthMm = mapping.width * mapping.mmPerPixelX;
     const heightMm = mapping.height * mapping.mmPerPixelY;
     const fit = Math.min(cw / widthMm, ch / heightMm) * frame.transform.zoom;
@@ -97,9 +104,9 @@ export class SliceRenderer {
     const loaded = f.volume.sliceLoaded.reduce((n, v) => n + v, 0);
     const same =
       r !== null && r.volume === f.volume && r.data === f.volume.data && r.mapping === f.mapping && r.slice === f.slice && r.inverted === f.inverted &&
-      r.window.width === f.window.width && r.window.center === f.window.center && r.labels === f.labels && r.loaded === loaded;
+      r.window.width === f.window.width && r.window.center === f.window.center && r.loaded === loaded;
     if (same) return false;
-    this.rastered = { volume: f.volume, data: f.volume.data, mapping: f.mapping, slice: f.slice, window: { ...f.window }, inverted: f.inverted, labels: f.labels, loaded };
+    this.rastered = { volume: f.volume, data: f.volume.data, mapping: f.mapping, slice: f.slice, window: { ...f.window }, inverted: f.inverted, loaded };
     return true;
   }
 
@@ -133,26 +140,31 @@ export class SliceRenderer {
     }
   }
 
-  /** Window/level the slice's voxels into the offscreen canvas (one pixel per voxel). */
-  private fillSlice(frame: SliceFrame): void {
+  /**
+   * Window/level the slice's voxels (when `regrey`) into the grey raster, then blend the labels over a
+   * copy of it into the offscreen canvas (one pixel per voxel).
+   */
+  private fillSlice(frame: SliceFrame, regrey: boolean): void {
     const { volume, mapping, slice, window, inverted } = frame;
     const { width, height } = mapping;
     if (this.offscreen.width !== width || this.offscreen.height !== height || !this.image) {
       this.offscreen.width = width;
       this.offscreen.height = height;
       this.image = this.offCtx.createImageData(width, height);
+      regrey = true;
+    }
+    if (this.grey.length !== width * height) (this.grey = new Uint32Array(width * height)), (regrey = true);
+    const [nx, ny] = volume.series.dims;
+    if (regrey) {
+      // an axial slice not yet arrived shows dark grey; other views fill in as slabs arrive
+      if (mapping.slice === 2 && !volume.sliceLoaded[slice]) this.grey.fill(0xff202020);
+      else if (volume.series.components === 3) fillRgb(this.grey, volume.data, mapping, slice, nx, ny);
+      else fillGrey(this.grey, volume.data, mapping, slice, nx, ny, window, inverted);
     }
     const pixels = new Uint32Array(this.image.data.buffer);
-    const [nx, ny] = volume.series.dims;
-    // an axial slice not yet arrived shows dark grey; other views fill in as slabs arrive
-    if (mapping.slice === 2 && !volume.sliceLoaded[slice]) {
-      pixels.fill(0xff202020);
-    } else if (volume.series.components === 3) {
-      fillRgb(pixels, volume.data, mapping, slice, nx, ny);
-    } else {
-      fillGrey(pixels, volume.data, mapping, slice, nx, ny, window, inverted);
-    }
+    pixels.set(this.grey);
     if (frame.labels) blendLabels(pixels, frame.labels, mapping, slice, nx, ny);
+    this.blended = { labels: frame.labels, serial: frame.labelSerial };
     this.offCtx.putImageData(this.image, 0, 0);
   }
 
@@ -247,26 +259,39 @@ function fillRgb(out: Uint32Array, data: VoxelArray, m: ViewMapping, slice: numb
 
 /**
  * Blend label colours over the grey pixels. Outline mode draws only label pixels whose in-plane
- * neighbour (4-connected) has another value, so the anatomy under a structure stays visible.
+ * neighbour (4-connected) has another value, so the anatomy under a structure stays visible. Walks
+ * rows with index arithmetic and a colour table, as fillGrey does: this runs on every brush dab.
  */
 function blendLabels(out: Uint32Array, labels: LabelFrame, m: ViewMapping, slice: number, nx: number, ny: number): void {
   const st = strides(nx, ny, 1);
-  const at = (x: number, y: number) =>
-    labels.data[(m.flipHorizontal ? m.width - 1 - x : x) * st[m.horizontal] + (m.flipVertical ? m.height - 1 - y : y) * st[m.vertical] + slice * st[m.slice]]!;
-  const a = Math.min(1, Math.max(0, labels.opacity));
-  for (let y = 0; y < m.height; y++) {
-    for (let x = 0; x < m.width; x++) {
-      const value = at(x, y);
-      if (value === 0) continue;
-      const color = labels.colors.get(value);
-      if (!color) continue;
-      if (labels.outline && x > 0 && y > 0 && x < m.width - 1 && y < m.height - 1 && at(x - 1, y) === value && at(x + 1, y) === value && at(x, y - 1) === value && at(x, y + 1) === value) continue;
-      const o = y * m.width + x;
+  const sh = m.flipHorizontal ? -st[m.horizontal] : st[m.horizontal];
+  const sv = m.flipVertical ? -st[m.vertical] : st[m.vertical];
+  const origin = slice * st[m.slice] + (m.flipHorizontal ? (m.width - 1) * st[m.horizontal] : 0) + (m.flipVertical ? (m.height - 1) * st[m.vertical] : 0);
+  const data = labels.data;
+  const alpha = labels.outline ? 1 : Math.min(1, Math.max(0, labels.opacity));
+  const keep = 1 - alpha;
+  // colour × alpha per label value (0: not drawn)
+  let top = 0;
+  for (const value of labels.colors.keys()) top = Math.max(top, value);
+  const shown = new Uint8Array(top + 1);
+  const tinted = new Float32Array((top + 1) * 3);
+  for (const [value, c] of labels.colors) {
+    if (value <= 0) continue;
+    shown[value] = 1;
+    tinted.set([c[0] * alpha, c[1] * alpha, c[2] * alpha], value * 3);
+  }
+  const { width, height } = m;
+  for (let y = 0; y < height; y++) {
+    let index = origin + y * sv;
+    let o = y * width;
+    for (let x = 0; x < width; x++, index += sh, o++) {
+      const value = data[index]!;
+      if (value === 0 || value > top || !shown[value]) continue;
+      if (labels.outline && x > 0 && y > 0 && x < width - 1 && y < height - 1 && data[index - sh] === value && data[index + sh] === value && data[index - sv] === value && data[index + sv] === value) continue;
       const p = out[o]!;
-      const alpha = labels.outline ? 1 : a;
-      const r = (p & 0xff) * (1 - alpha) + color[0] * alpha;
-      const g = ((p >> 8) & 0xff) * (1 - alpha) + color[1] * alpha;
-      const b = ((p >> 16) & 0xff) * (1 - alpha) + color[2] * alpha;
+      const r = (p & 0xff) * keep + tinted[value * 3]!;
+      const g = ((p >> 8) & 0xff) * keep + tinted[value * 3 + 1]!;
+      const b = ((p >> 16) & 0xff) * keep + tinted[value * 3 + 2]!;
       out[o] = 0xff000000 | (b << 16) | (g << 8) | r;
     }
   }

@@ -152,4 +152,39 @@ describe('segment editing (real delineate serve + Chromium)', () => {
     assert.equal(slice.reduce((n, v) => n + (v === 2 ? 1 : 0), 0), NX * NY - segment1, 'segment 2 filled the rest of the slice');
     await screenshot(page, 'editing-locked');
   });
+
+  test('fill between slices interpolates a segment painted on two slices', async () => {
+    await page.locator('[data-testid="add-segment"]').click();
+    await page.locator('[data-testid="segment-row"][data-value="3"]').waitFor();
+    await page.locator('[data-testid="edit-paint"]').click();
+    await page.locator('[data-testid="brush-mm"]').fill('3');
+    const k = await axialSlice();
+    const canvas = page.locator('[data-view="axial"] canvas');
+    const dabAt = async () => {
+      const p = await axialPoint(24, 9);
+      await page.mouse.move(p.x, p.y);
+      await page.mouse.down();
+      await page.mouse.up();
+    };
+    await canvas.focus();
+    for (let n = 0; n < 3; n++) await page.keyboard.press('ArrowUp');
+    await waitUntil(axialSlice, (s) => s === k - 3);
+    await dabAt();
+    for (let n = 0; n < 6; n++) await page.keyboard.press('ArrowDown');
+    await waitUntil(axialSlice, (s) => s === k + 3);
+    await dabAt();
+    await page.locator('[data-testid="operation"]').selectOption('interpolate');
+    await page.locator('[data-testid="apply-operation"]').click();
+    await page.locator('[data-testid="operation-result"]').waitFor();
+    const labels = await storedLabels();
+    const perSlice = (kk: number) => labels.subarray(kk * NX * NY, (kk + 1) * NX * NY).reduce((n, v) => n + (v === 3 ? 1 : 0), 0);
+    const ends = [perSlice(k - 3), perSlice(k + 3)];
+    assert.ok(ends[0]! > 20 && ends[0] === ends[1], `the two painted discs: ${ends}`);
+    for (let kk = k - 2; kk <= k + 2; kk++) assert.equal(perSlice(kk), ends[0], `slice ${kk} holds the interpolated disc (a cylinder)`);
+    assert.equal(perSlice(k - 4) + perSlice(k + 4 < NZ ? k + 4 : k - 4), 0, 'nothing outside the span');
+    await page.locator('[data-testid="undo"]').click();
+    const undone = await storedLabels();
+    assert.equal(undone.subarray(k * NX * NY, (k + 1) * NX * NY).filter((v) => v === 3).length, 0, 'undo takes the interpolation back');
+    assert.equal(undone.subarray((k + 3) * NX * NY, (k + 4) * NX * NY).filter((v) => v === 3).length, ends[1], 'and keeps the painted disc');
+  });
 });

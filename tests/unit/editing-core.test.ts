@@ -205,3 +205,32 @@ describe('undo and redo', () => {
     assert.throws(() => editor.undo(), /finish the open edit/);
   });
 });
+
+describe('segment results', () => {
+  test('replaceSegment adds and removes through the policy; a locked segment keeps its voxels', async () => {
+    const { replaceSegment, applyWrites } = await import('../../src/shared/editing/segment-results.js');
+    const { keepLargestIsland } = await import('../../src/shared/editing/islands.js');
+    const g = grid([10, 10, 1]);
+    g.data.fill(1, 0, 20); // rows 0-1: segment 1
+    g.data.fill(2, 50, 60); // row 5: segment 2, locked
+    const editor = new LabelEditor(g);
+    const mask = new Uint8Array(100).fill(1, 10, 60); // rows 1-5
+    editor.begin();
+    const r = replaceSegment(editor, 1, mask, { locked: new Set([2]), overwrite: true });
+    editor.commit('replace');
+    assert.deepEqual(r, { added: 30, removed: 10 });
+    assert.deepEqual([count(g.data, 1), count(g.data, 2)], [40, 10]);
+    // islands through applyWrites: a second island of 1 is removed, the locked segment stays
+    g.data[99] = 1;
+    editor.begin();
+    editor.touch(0);
+    editor.commit('noop');
+    editor.begin();
+    applyWrites(editor, keepLargestIsland(g, 1).writes, DEFAULT_POLICY, 1);
+    editor.commit('keep largest');
+    assert.equal(g.data[99], 0);
+    assert.deepEqual([count(g.data, 1), count(g.data, 2)], [40, 10]);
+    editor.undo();
+    assert.equal(g.data[99], 1, 'undoable');
+  });
+});

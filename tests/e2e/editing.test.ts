@@ -187,4 +187,20 @@ describe('segment editing (real delineate serve + Chromium)', () => {
     assert.equal(undone.subarray(k * NX * NY, (k + 1) * NX * NY).filter((v) => v === 3).length, 0, 'undo takes the interpolation back');
     assert.equal(undone.subarray((k + 3) * NX * NY, (k + 4) * NX * NY).filter((v) => v === 3).length, ends[1], 'and keeps the painted disc');
   });
+
+  test('grow from seeds previews, cancels back to the stored mask, and accepts as one undoable edit', async () => {
+    const before = await storedLabels();
+    await page.locator('[data-testid="grow-preview"]').click();
+    await page.locator('[data-testid="grow-accept"]').waitFor();
+    await page.locator('[data-testid="grow-cancel"]').click();
+    assert.deepEqual(await storedLabels(), before, 'a cancelled preview stores nothing');
+    await page.locator('[data-testid="grow-preview"]').click();
+    await page.locator('[data-testid="grow-accept"]').click();
+    const grown = await storedLabels();
+    const labelled = (a: Uint8Array) => a.reduce((n, v) => n + (v ? 1 : 0), 0);
+    assert.ok(labelled(grown) > labelled(before), `growing labelled more voxels: ${labelled(before)} → ${labelled(grown)}`);
+    before.forEach((v, i) => v === 1 && assert.equal(grown[i], 1, 'the locked segment keeps its voxels'));
+    await page.locator('[data-testid="undo"]').click();
+    assert.deepEqual(await storedLabels(), before);
+  });
 });

@@ -4,7 +4,9 @@
  * shared editing core (instant feedback), and each committed edit, undo or redo sends only its changed
  * slices to the store, in order.
  */
-import { applyRegion } from '../../shared/editing/apply-region.js';
+import { applyLabelling, applyRegion } from '../../shared/editing/apply-region.js';
+import { growFromSeeds } from '../../shared/editing/grow-from-seeds.js';
+import { maskBox, padBox } from '../../shared/editing/mask-box.js';
 import { interpolateBetweenSlices } from '../../shared/editing/interpolate.js';
 import { keepLargestIsland, removeSmallIslands, splitIslands } from '../../shared/editing/islands.js';
 import { extractSegment, logicalOperation, type LogicalOp } from '../../shared/editing/logical.js';
@@ -57,6 +59,8 @@ export class EditingState {
   /** edits sent to the store and not yet confirmed */
   pendingWrites = $state(0);
   error = $state<string | null>(null);
+  /** a grow-from-seeds result is shown, not yet accepted */
+  growPreview = $state(false);
 
   private editor: LabelEditor | null = null;
   private brush: Brush | null = null;
@@ -286,6 +290,46 @@ export class EditingState {
     }
     this.committed(editor.commit(operationName(operation)));
     return changed;
+  }
+
+  /**
+   * Grow from seeds: every segment's voxels are seeds; the result is written as an open edit (a preview)
+   * until acceptGrow() commits it or cancelGrow() puts the slices back. Works in the seeds' bounding box
+   * grown by a quarter on each side, so a few strokes on a big CT do not flood the whole volume.
+   */
+  previewGrow(): void {
+    const editor = this.editor;
+    const volume = this.viewer.volume;
+    const series = this.viewer.series;
+    if (!editor || !volume || !series || editor.editing) return;
+    const seeds = new Uint8Array(editor.data.length);
+    for (let i = 0; i < seeds.length; i++) if (editor.data[i]) seeds[i] = 1;
+    const box = maskBox(seeds, series.dims);
+    if (!box) {
+      this.error = 'Paint seeds for at least two segments first (one of them around the structure)';
+      return;
+    }
+    const pad = box.max.map((v, a) => Math.ceil((v - box.min[a]! + 1) / 4)) as Vec3;
+    const result = growFromSeeds({ dims: series.dims, spacing: series.spacing, data: volume.data }, editor.grid, { box: padBox(box, pad, series.dims) });
+    editor.begin();
+    applyLabelling(editor, result.labels, result.box, this.policy);
+    this.growPreview = true;
+    this.viewer.revision++;
+    this.viewer.labelRevision++;
+  }
+
+  acceptGrow(): void {
+    if (!this.editor || !this.growPreview) return;
+    this.growPreview = false;
+    this.committed(this.editor.commit('Grow from seeds'));
+  }
+
+  cancelGrow(): void {
+    if (!this.editor || !this.growPreview) return;
+    this.growPreview = false;
+    this.editor.cancel();
+    this.viewer.revision++;
+    this.viewer.labelRevision++;
   }
 
   /** Voxels of each segment (for the panel), counted on demand. */

@@ -181,6 +181,12 @@ describe('3D volume view (harness page, app CSP, Chromium + SwiftShader)', () =>
     // an in-place edit of the label voxels, flagged as changed, reaches the GPU
     const erased = await call('eraseLabelInPlace', 1);
     assert.ok(erased.redFraction < labelled.redFraction * 0.2 && erased.blueFraction > plain.blueFraction + 0.005, `after erasing label 1: red ${erased.redFraction}, blue ${erased.blueFraction}`);
+    // only the slices named as changed are uploaded: naming label 1's slices (k 25–39) erases it on
+    // screen; naming slices it does not reach leaves the GPU copy, so label 1 still shows
+    const bySlices = await call('eraseLabelInPlace', 1, Array.from({ length: 15 }, (_, n) => 25 + n));
+    assert.ok(bySlices.redFraction < labelled.redFraction * 0.2, `partial upload of k 25–39: red ${bySlices.redFraction}`);
+    const elsewhere = await call('eraseLabelInPlace', 1, [0, 1, 2, 60]);
+    assert.ok(elsewhere.redFraction > labelled.redFraction * 0.8, `slices 0–2 and 60 only: label 1 stays on the GPU (red ${elsewhere.redFraction})`);
     const removed = await call('setLabels', false);
     assert.ok(Math.abs(removed.mean - plain.mean) < 1 && Math.abs(removed.redFraction - plain.redFraction) < 0.002, 'removing the label map restores the plain image');
   });

@@ -315,6 +315,7 @@ export class EditingState {
     applyLabelling(editor, result.labels, result.box, this.policy);
     this.growPreview = true;
     this.viewer.revision++;
+    this.viewer.labelChangedSlices = editor.touchedSlices();
     this.viewer.labelRevision++;
   }
 
@@ -327,7 +328,7 @@ export class EditingState {
   cancelGrow(): void {
     if (!this.editor || !this.growPreview) return;
     this.growPreview = false;
-    this.editor.cancel();
+    this.viewer.labelChangedSlices = this.editor.cancel().slices;
     this.viewer.revision++;
     this.viewer.labelRevision++;
   }
@@ -344,6 +345,7 @@ export class EditingState {
     this.updateHistory();
     if (!change || change.slices.length === 0) return;
     this.viewer.revision++;
+    this.viewer.labelChangedSlices = change.slices;
     this.viewer.labelRevision++;
     this.persist(change.slices);
   }

@@ -49,6 +49,8 @@ export class ViewerState {
   labelOutline = $state(false);
   /** bumps when label voxels change in place (edits), so views that upload labels refresh */
   labelRevision = $state(0);
+  /** the k slices the latest labelRevision changed (null: any of them) */
+  labelChangedSlices: number[] | null = null;
   /** the latest brush dab: slice views showing any of its voxels blend their labels again */
   labelEdit = $state.raw<{ serial: number; box: Box } | null>(null);
   labelFrame = $derived.by((): LabelFrame | null => {

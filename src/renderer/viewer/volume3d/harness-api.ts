@@ -42,8 +42,8 @@ export interface Harness {
   setCrop(box: CropBox | null): PixelStats;
   /** `fresh` passes a new copy of the label voxels (a replaced label map rather than a restyled one) */
   setLabels(on: boolean, hidden?: number[], fresh?: boolean): PixelStats;
-  /** show a new copy of the label map, then erase label `value` in place and pass it as changed */
-  eraseLabelInPlace(value: number): PixelStats;
+  /** show a new copy of the label map, then erase label `value` in place and pass it as changed (all, or `slices` only) */
+  eraseLabelInPlace(value: number, slices?: number[]): PixelStats;
   resetCamera(): PixelStats;
   stats(): PixelStats;
   rotateFps(frames: number, degrees: number): number;

@@ -124,12 +124,12 @@ window.__harness = {
     current().setLabelMap(on ? { data: fresh ? labels.slice() : labels, colors: LABEL_COLORS, visible } : null);
     return stats();
   },
-  eraseLabelInPlace(value) {
+  eraseLabelInPlace(value, slices) {
     const data = labelPhantom();
     current().setLabelMap({ data, colors: LABEL_COLORS });
     current().render();
     for (let i = 0; i < data.length; i++) if (data[i] === value) data[i] = 0;
-    current().setLabelMap({ data, colors: LABEL_COLORS, changed: true });
+    current().setLabelMap({ data, colors: LABEL_COLORS, changed: slices ?? true });
     return stats();
   },
   resetCamera: () => (current().resetCamera(), stats()),

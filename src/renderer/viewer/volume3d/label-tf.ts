@@ -13,11 +13,12 @@ export interface LabelMapInput {
   /** labels set to false are not drawn (absent means visible) */
   visible?: Record<number, boolean>;
   /**
-   * Set when `data` is the array of the previous call, edited in place since: its voxels are then
-   * uploaded to the GPU again. (A different array is always uploaded; the same one without this
-   * flag only restyles: colours and visibility.)
+   * Set when `data` is the array of the previous call, edited in place since: true re-uploads every
+   * voxel; a list of k slices re-uploads only those (vtk.js updated extents), which is what an edit needs.
+   * (A different array is always uploaded; the same one without this flag only restyles: colours and
+   * visibility.)
    */
-  changed?: boolean;
+  changed?: boolean | number[];
 }
 
 /** Opacity of a label voxel per unit distance: nearly solid, so structures read as surfaces. */

@@ -224,7 +224,10 @@ export function setLabels(owner: VtkOwner, s: Scene, labels: LabelMapInput | nul
       releaseLabels(owner, previous, false); // its TFs live on in the new layer
     }
   }
-  else if (labels.changed) layer.image.getPointData().getScalars().modified(); // vtk re-uploads on a newer mtime
+  else if (Array.isArray(labels.changed)) {
+    // only these slices go to the GPU: the mapper updates the texture by extents on the next render
+    if (labels.changed.length) layer.property.setUpdatedExtents(sliceExtents(labels.changed, s.volume.dims));
+  } else if (labels.changed) layer.image.getPointData().getScalars().modified(); // vtk re-uploads on a newer mtime
   layer.maxLabel = labelTransferFunctions(labels, layer.colorTf, layer.opacityTf);
   // with several inputs vtk.js reads every component's TFs from the first input's property
   s.property.setRGBTransferFunction(1, layer.colorTf);
@@ -243,4 +246,16 @@ export function releaseScene(owner: VtkOwner, s: Scene): void {
   s.planes.forEach((plane) => owner.release(plane));
   owner.release(s.image.getPointData().getScalars());
   for (const object of [s.actor, s.mapper, s.property, s.colorTf, s.opacityTf, s.image]) owner.release(object);
+}
+
+/** Runs of consecutive k slices as vtk extents [i0, i1, j0, j1, k0, k1]. */
+export function sliceExtents(slices: number[], dims: readonly number[]): [number, number, number, number, number, number][] {
+  const sorted = [...new Set(slices)].sort((a, b) => a - b);
+  const extents: [number, number, number, number, number, number][] = [];
+  for (const k of sorted) {
+    const last = extents[extents.length - 1];
+    if (last && last[5] === k - 1) last[5] = k;
+    else extents.push([0, dims[0]! - 1, 0, dims[1]! - 1, k, k]);
+  }
+  return extents;
 }

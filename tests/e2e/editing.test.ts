@@ -9,7 +9,7 @@ import { createServices } from '../../src/main/services/app-services.js';
 import { dispatch } from '../../src/main/services/dispatch.js';
 import type { ImportReport } from '../../src/shared/studies.js';
 import { launchChromium, screenshot, waitUntil } from '../helpers/browser.js';
-import { makeSeries, tempDir } from '../helpers/dicom-fixtures.js';
+import { makeSeries, seriesValue, tempDir } from '../helpers/dicom-fixtures.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 
 const [NX, NY, NZ] = [48, 40, 8];
@@ -202,5 +202,40 @@ describe('segment editing (real delineate serve + Chromium)', () => {
     before.forEach((v, i) => v === 1 && assert.equal(grown[i], 1, 'the locked segment keeps its voxels'));
     await page.locator('[data-testid="undo"]').click();
     assert.deepEqual(await storedLabels(), before);
+  });
+
+  test('threshold paint tints the voxels in its range live, before anything is painted', async () => {
+    const canvas = page.locator('[data-view="axial"] canvas');
+    await canvas.focus();
+    const k = (await axialSlice()) - 1;
+    await page.keyboard.press('ArrowUp');
+    await waitUntil(axialSlice, (s) => s === k);
+    const grey = ([r, g, b]: number[]) => r === g && g === b;
+    const inRange = await axialPoint(10, 30);
+    const outside = await axialPoint(11, 30);
+    assert.ok(grey(await pixel(inRange)) && grey(await pixel(outside)), 'this slice has no labels there');
+    await page.locator('[data-testid="edit-threshold"]').click();
+    const value = String(seriesValue(10, 30, k));
+    await page.locator('[data-testid="threshold-min"]').fill(value);
+    await page.locator('[data-testid="threshold-max"]').fill(value);
+    await waitUntil(() => pixel(inRange), (p) => !grey(p));
+    assert.ok(grey(await pixel(outside)), `voxel 11,30 (value ${seriesValue(11, 30, k)}) is outside the range`);
+    await page.locator('[data-testid="edit-threshold"]').click(); // tool off: the preview goes
+    await waitUntil(() => pixel(inRange), grey);
+  });
+
+  test('a segment gets coded terminology (for DICOM SEG), and a default name takes its meaning', async () => {
+    await page.locator('[data-testid="segment-row"][data-value="2"] [data-testid="segment-term"]').selectOption('10200004');
+    await page.locator('[data-testid="save-state"]', { hasText: 'saved' }).waitFor();
+    const probe = createServices({ dataDir, host: 'test' });
+    try {
+      const outcome = await dispatch(probe.handlers, 'segmentation.open', { seriesId }, { host: 'test' });
+      const segment = (outcome.ok ? (outcome.result as { segments: { value: number; name: string; category?: { value: string }; type?: { value: string } }[] }).segments : []).find((s) => s.value === 2);
+      assert.equal(segment?.name, 'Liver');
+      assert.equal(segment?.category?.value, '123037004');
+      assert.equal(segment?.type?.value, '10200004');
+    } finally {
+      await probe.close();
+    }
   });
 });

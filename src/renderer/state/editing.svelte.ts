@@ -189,8 +189,14 @@ export class EditingState {
     this.saveSegments();
   }
 
-  updateSegment(value: number, patch: Partial<Omit<Segment, 'value'>>): void {
-    this.segments = this.segments.map((s) => (s.value === value ? { ...s, ...patch } : s));
+  /** Change a segment; a patch key set to undefined removes that field (terminology). */
+  updateSegment(value: number, patch: { [K in keyof Omit<Segment, 'value'>]?: Segment[K] | undefined }): void {
+    const merge = (s: Segment): Segment => {
+      const next: Record<string, unknown> = { ...s, ...patch };
+      for (const key of Object.keys(next)) if (next[key] === undefined) delete next[key];
+      return next as unknown as Segment;
+    };
+    this.segments = this.segments.map((s) => (s.value === value ? merge(s) : s));
     this.saveSegments();
   }
 
@@ -379,12 +385,14 @@ export class EditingState {
     const id = this.segmentationId;
     if (id === null) return;
     const segments = $state.snapshot(this.segments) as Segment[];
+    this.pendingWrites++;
     this.writes = this.writes
       .then(() => this.client.call('segmentation.setSegments', { id, segments }))
       .then(
         () => undefined,
         (err: Error) => void (this.error = `Saving the segments failed: ${err.message}`),
-      );
+      )
+      .finally(() => this.pendingWrites--);
   }
 
   private syncLabels(): void {

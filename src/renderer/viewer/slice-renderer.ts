@@ -47,6 +47,8 @@ export interface SliceFrame {
   labels: LabelFrame | null;
   /** bumps when label voxels change in place (a brush dab): the labels are blended again */
   labelSerial?: number;
+  /** threshold paint's live preview: image values in [min, max] tinted in `color` */
+  thresholdPreview?: { min: number; max: number; color: [number, number, number] } | null;
   rulers: Ruler[];
 }
 
@@ -60,7 +62,7 @@ export class SliceRenderer {
   /** what the grey raster holds: re-window only when one of these changes */
   private rastered: { volume: LoadedVolume; data: VoxelArray; mapping: ViewMapping; slice: number; window: WindowLevel; inverted: boolean; loaded: number } | null = null;
   /** what the blended image holds */
-  private blended: { labels: LabelFrame | null; serial: number | undefined } | null = null;
+  private blended: { labels: LabelFrame | null; serial: number | undefined; preview: string } | null = null;
   /** where the slice was last drawn (CSS pixels) and its scale, for mouse → voxel mapping */
   private placement = { left: 0, top: 0, scaleX: 1, scaleY: 1 };
 
@@ -79,7 +81,8 @@ export class SliceRenderer {
     this.ctx.fillRect(0, 0, cw, ch);
 
     const grey = this.needsRaster(frame);
-    if (grey || !this.blended || this.blended.labels !== frame.labels || this.blended.serial !== frame.labelSerial) this.fillSlice(frame, grey);
+    const b = this.blended;
+    if (grey || !b || b.labels !== frame.labels || b.serial !== frame.labelSerial || b.preview !== previewKey(frame)) this.fillSlice(frame, grey);
     const widthMm = mapping.width * mapping.mmPerPixelX;
     const heightMm = mapping.height * mapping.mmPerPixelY;
     const fit = Math.min(cw / widthMm, ch / heightMm) * frame.transform.zoom;
@@ -163,8 +166,9 @@ export class SliceRenderer {
     }
     const pixels = new Uint32Array(this.image.data.buffer);
     pixels.set(this.grey);
+    if (frame.thresholdPreview && volume.series.components === 1) tintRange(pixels, volume.data, frame.thresholdPreview, mapping, slice, nx, ny);
     if (frame.labels) blendLabels(pixels, frame.labels, mapping, slice, nx, ny);
-    this.blended = { labels: frame.labels, serial: frame.labelSerial };
+    this.blended = { labels: frame.labels, serial: frame.labelSerial, preview: previewKey(frame) };
     this.offCtx.putImageData(this.image, 0, 0);
   }
 
@@ -293,6 +297,27 @@ function blendLabels(out: Uint32Array, labels: LabelFrame, m: ViewMapping, slice
       const g = ((p >> 8) & 0xff) * keep + tinted[value * 3 + 1]!;
       const b = ((p >> 16) & 0xff) * keep + tinted[value * 3 + 2]!;
       out[o] = 0xff000000 | (b << 16) | (g << 8) | r;
+    }
+  }
+}
+
+const previewKey = (f: SliceFrame) => (f.thresholdPreview ? `${f.thresholdPreview.min}:${f.thresholdPreview.max}:${f.thresholdPreview.color.join(',')}` : '');
+
+/** Tint (half strength) the pixels whose image value lies in [min, max]: what threshold paint would take. */
+function tintRange(out: Uint32Array, data: VoxelArray, preview: NonNullable<SliceFrame['thresholdPreview']>, m: ViewMapping, slice: number, nx: number, ny: number): void {
+  const st = strides(nx, ny, 1);
+  const sh = m.flipHorizontal ? -st[m.horizontal] : st[m.horizontal];
+  const sv = m.flipVertical ? -st[m.vertical] : st[m.vertical];
+  const origin = slice * st[m.slice] + (m.flipHorizontal ? (m.width - 1) * st[m.horizontal] : 0) + (m.flipVertical ? (m.height - 1) * st[m.vertical] : 0);
+  const [cr, cg, cb] = preview.color.map((c) => c * 0.5);
+  for (let y = 0; y < m.height; y++) {
+    let index = origin + y * sv;
+    let o = y * m.width;
+    for (let x = 0; x < m.width; x++, index += sh, o++) {
+      const v = data[index]!;
+      if (v < preview.min || v > preview.max) continue;
+      const p = out[o]!;
+      out[o] = 0xff000000 | ((((p >> 16) & 0xff) * 0.5 + cb!) << 16) | ((((p >> 8) & 0xff) * 0.5 + cg!) << 8) | ((p & 0xff) * 0.5 + cr!);
     }
   }
 }

@@ -29,13 +29,14 @@ export const viewerBenchmark: Benchmark = {
       await page.goto(serve.url); // load the app once so the measurement is the series, not the bundle
       await page.locator('[data-testid="connection"]', { hasText: 'Connected' }).waitFor();
       const t0 = performance.now();
-      await page.goto(`${serve.url}&series=${encodeURIComponent(uid)}`);
+      await page.goto(`${serve.url}&series=${encodeURIComponent(uid)}&profile=1`);
       await page.locator('[data-view="axial"][data-ready="true"]').waitFor({ timeout: 120_000 });
       const firstSlice = performance.now() - t0;
       await page.locator('[data-testid="loading"]').waitFor({ state: 'detached', timeout: 300_000 });
       const fullVolume = performance.now() - t0;
       const canvas = page.locator('[data-view="axial"] canvas');
       await canvas.hover();
+      await page.evaluate(() => performance.clearMeasures());
       const steps = 120;
       const scrollFps = await canvas.evaluate(async (el, n) => {
         // (bench code compiles without the DOM lib: structural types for the browser globals)
@@ -52,6 +53,9 @@ export const viewerBenchmark: Benchmark = {
       }, steps);
       // brush dabs to screen: each real mouse move (CDP) until two frames later, when the redrawn
       // overlay is on screen; an upper bound (it includes two round trips to the browser)
+      // the JS share of each scroll frame: SliceView's draws (of every view that redrew)
+      const measures = (name: string) => page.evaluate((n) => performance.getEntriesByName(n).map((e) => e.duration).sort((a, b) => a - b), name);
+      const drawsWhileScrolling = await measures('delineate:slice-draw');
       let t1 = performance.now();
       await page.locator('[data-testid="start-segmenting"]').click();
       await page.locator('[data-testid="segment-row"]').first().waitFor({ timeout: 120_000 });
@@ -61,6 +65,7 @@ export const viewerBenchmark: Benchmark = {
       const box = (await canvas.boundingBox())!;
       const twoFrames = () => page.evaluate(() => new Promise<void>((resolve) => (globalThis as unknown as { requestAnimationFrame(cb: () => void): void }).requestAnimationFrame(() => (globalThis as unknown as { requestAnimationFrame(cb: () => void): void }).requestAnimationFrame(() => resolve()))));
       const dabs: number[] = [];
+      await page.evaluate(() => performance.clearMeasures());
       await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
       await page.mouse.down();
       for (let d = 0; d < 150; d++) {
@@ -70,8 +75,11 @@ export const viewerBenchmark: Benchmark = {
         dabs.push(performance.now() - t1);
       }
       await page.mouse.up();
+      const dabJs = await measures('delineate:brush-dab');
+      const drawsWhilePainting = await measures('delineate:slice-draw');
       dabs.sort((a, b) => a - b);
-      const q = (p: number) => dabs[Math.min(dabs.length - 1, Math.floor(p * dabs.length))]!;
+      const pick = (list: number[], p: number) => list[Math.min(list.length - 1, Math.floor(p * list.length))] ?? NaN;
+      const q = (p: number) => pick(dabs, p);
       return {
         first_slice_ms: firstSlice,
         full_volume_ms: fullVolume,
@@ -80,6 +88,10 @@ export const viewerBenchmark: Benchmark = {
         dab_to_screen_p50_ms: q(0.5),
         dab_to_screen_p95_ms: q(0.95),
         dab_to_screen_p99_ms: q(0.99),
+        // our JavaScript's share (the rest of a frame is the browser's compositor: SwiftShader here)
+        scroll_draw_js_p95_ms: pick(drawsWhileScrolling, 0.95),
+        dab_core_js_p95_ms: pick(dabJs, 0.95),
+        dab_draw_js_p95_ms: pick(drawsWhilePainting, 0.95),
       };
     } finally {
       await browser.close();

@@ -20,6 +20,7 @@ import { lockedValues, newSegment, type Segment } from '../../shared/editing/seg
 import { maxLabelOf, type WritePolicy } from '../../shared/editing/write-policy.js';
 import type { Vec3 } from '../../shared/volume.js';
 import type { HostClient } from '../lib/host-client.js';
+import { measureSince } from '../lib/profile.js';
 import type { ViewerState } from './viewer.svelte.js';
 
 export type EditTool = 'paint' | 'erase' | 'threshold' | 'fill';
@@ -136,9 +137,11 @@ export class EditingState {
 
   continueStroke(at: Vec3): void {
     if (!this.brush || !this.stroke) return;
+    const start = performance.now();
     const from = this.stroke.last;
     this.stroke.last = at;
     if (this.brush.strokeTo(at) > 0) this.showDab(from, at, this.stroke.axis);
+    measureSince('brush-dab', start);
   }
 
   /** Tell the views which voxels a dab (or the segment from..to of a stroke) may have changed. */

@@ -6,6 +6,7 @@
  */
 import type { Vec3, VoxelArray } from '../volume.js';
 import type { Box, RegionMask, SliceAxis } from './grid.js';
+import { ScanlineFill } from './scanline-fill.js';
 
 export interface FloodSpec {
   seed: Vec3;
@@ -35,35 +36,12 @@ export function floodRegion(image: VoxelArray, dims: Vec3, spec: FloodSpec): Reg
 
   const mask = new Uint8Array(image.length);
   const box: Box = { min: [...seed], max: [...seed] };
-  let stack = new Int32Array(1024);
-  let top = 0;
-  const push = (j: number, k: number, i0: number, i1: number) => {
-    if (top + 4 > stack.length) {
-      const bigger = new Int32Array(stack.length * 2);
-      bigger.set(stack);
-      stack = bigger;
-    }
-    stack[top++] = j;
-    stack[top++] = k;
-    stack[top++] = i0;
-    stack[top++] = i1;
-  };
-  const inside = (index: number) => mask[index] === 0 && image[index]! >= lo && image[index]! <= hi;
   let voxels = 0;
-  push(seed[1], seed[2], seed[0], seed[0]);
-  while (top > 0) {
-    const i1 = stack[--top]!;
-    const i0 = stack[--top]!;
-    const k = stack[--top]!;
-    const j = stack[--top]!;
-    const row = nx * (j + ny * k);
-    // every run in [i0, i1] of this row that is inside, widened left and right to its full extent
-    for (let i = i0; i <= i1; i++) {
-      if (!inside(row + i)) continue;
-      let left = i;
-      while (left > min[0] && inside(row + left - 1)) left--;
-      let right = i;
-      while (right < max[0] && inside(row + right + 1)) right++;
+  const fill = new ScanlineFill(dims, min, max);
+  fill.push(seed[1], seed[2], seed[0], seed[0]);
+  fill.run(
+    (index) => mask[index] === 0 && image[index]! >= lo && image[index]! <= hi,
+    (row, left, right, j, k) => {
       mask.fill(1, row + left, row + right + 1);
       voxels += right - left + 1;
       if (left < box.min[0]) box.min[0] = left;
@@ -72,12 +50,7 @@ export function floodRegion(image: VoxelArray, dims: Vec3, spec: FloodSpec): Reg
       if (j > box.max[1]) box.max[1] = j;
       if (k < box.min[2]) box.min[2] = k;
       if (k > box.max[2]) box.max[2] = k;
-      if (j > min[1]) push(j - 1, k, left, right);
-      if (j < max[1]) push(j + 1, k, left, right);
-      if (k > min[2]) push(j, k - 1, left, right);
-      if (k < max[2]) push(j, k + 1, left, right);
-      i = right;
-    }
-  }
+    },
+  );
   return { mask, box, voxels };
 }

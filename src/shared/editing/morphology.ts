@@ -7,6 +7,7 @@
  * Outside the grid is neither in nor out: nothing grows in from beyond the border and nothing is
  * eroded by it, so closing never loses voxels and opening never adds any.
  */
+import { ScanlineFill } from './scanline-fill.js';
 import type { Vec3 } from '../volume.js';
 import type { RegionMask, SliceAxis } from './grid.js';
 import { squaredDistanceMap } from './distance-map.js';
@@ -157,50 +158,18 @@ export function fillHoles(mask: RegionMask, dims: Vec3, mode: HoleFillMode = '3d
 function floodBackground(m: Uint8Array, dims: Vec3, zBorder: boolean): void {
   const [nx, ny, nz] = dims;
   const REACHED = 2;
-  let stack = new Int32Array(4096);
-  let top = 0;
-  const push = (j: number, k: number, i0: number, i1: number) => {
-    if (top + 4 > stack.length) {
-      const bigger = new Int32Array(stack.length * 2);
-      bigger.set(stack);
-      stack = bigger;
-    }
-    stack[top++] = j;
-    stack[top++] = k;
-    stack[top++] = i0;
-    stack[top++] = i1;
-  };
-  const drain = () => {
-    while (top > 0) {
-      const i1 = stack[--top]!;
-      const i0 = stack[--top]!;
-      const k = stack[--top]!;
-      const j = stack[--top]!;
-      const row = nx * (j + ny * k);
-      for (let i = i0; i <= i1; i++) {
-        if (m[row + i] !== 0) continue;
-        let start = i;
-        while (start > 0 && m[row + start - 1] === 0) start--;
-        let end = i;
-        while (end < nx - 1 && m[row + end + 1] === 0) end++;
-        m.fill(REACHED, row + start, row + end + 1);
-        if (j > 0) push(j - 1, k, start, end);
-        if (j < ny - 1) push(j + 1, k, start, end);
-        if (k > 0) push(j, k - 1, start, end);
-        if (k < nz - 1) push(j, k + 1, start, end);
-        i = end;
-      }
-    }
-  };
+  const fill = new ScanlineFill(dims, [0, 0, 0], [nx - 1, ny - 1, nz - 1]);
+  const inside = (index: number) => m[index] === 0;
+  const mark = (row: number, left: number, right: number) => void m.fill(REACHED, row + left, row + right + 1);
   for (let k = 0; k < nz; k++) {
     for (let j = 0; j < ny; j++) {
       const borderRow = j === 0 || j === ny - 1 || (zBorder && (k === 0 || k === nz - 1));
-      if (borderRow) push(j, k, 0, nx - 1);
+      if (borderRow) fill.push(j, k, 0, nx - 1);
       else {
-        push(j, k, 0, 0);
-        push(j, k, nx - 1, nx - 1);
+        fill.push(j, k, 0, 0);
+        fill.push(j, k, nx - 1, nx - 1);
       }
-      drain();
+      fill.run(inside, mark);
     }
   }
   for (let i = 0; i < m.length; i++) m[i] = m[i] === REACHED ? 0 : 1;

@@ -234,3 +234,27 @@ describe('segment results', () => {
     assert.equal(g.data[99], 1, 'undoable');
   });
 });
+
+describe('segment operations', () => {
+  test('split islands writes each smaller island with a new label; a margin never grows into a locked segment', async () => {
+    const { applySegmentOperation, operationName } = await import('../../src/shared/editing/segment-operations.js');
+    const g = grid([12, 12, 3]);
+    const at = (i: number, j: number, k: number) => i + 12 * (j + 12 * k);
+    for (let k = 0; k < 3; k++) for (let j = 1; j < 4; j++) for (let i = 1; i < 4; i++) g.data[at(i, j, k)] = 1; // 27 voxels
+    for (let j = 8; j < 10; j++) for (let i = 8; i < 10; i++) g.data[at(i, j, 1)] = 1; // 4 voxels
+    const editor = new LabelEditor(g);
+    const issued: number[] = [];
+    editor.begin();
+    const changed = applySegmentOperation(editor, 1, { op: 'split' }, DEFAULT_POLICY, () => (issued.push(5), 5));
+    editor.commit(operationName({ op: 'split' }));
+    assert.deepEqual([changed, issued, count(g.data, 1), count(g.data, 5)], [4, [5], 27, 4]);
+    // segment 5 grown by 1 mm: its 4 voxels gain their face neighbours, except where locked segment 1 is
+    g.data[at(10, 8, 1)] = 1;
+    editor.begin();
+    applySegmentOperation(editor, 5, { op: 'margin', mm: 1 }, { locked: new Set([1]), overwrite: true }, () => 0);
+    editor.commit('grow');
+    assert.equal(g.data[at(10, 8, 1)], 1, 'locked voxel kept');
+    assert.equal(count(g.data, 5), 4 + 8 + 8 - 1, 'four in-plane faces (8) and the slices above and below (8), less the locked one');
+    assert.equal(operationName({ op: 'margin', mm: -2 }), 'Shrink 2 mm');
+  });
+});

@@ -7,11 +7,7 @@
 import { applyLabelling, applyRegion } from '../../shared/editing/apply-region.js';
 import { growFromSeeds } from '../../shared/editing/grow-from-seeds.js';
 import { maskBox, padBox } from '../../shared/editing/mask-box.js';
-import { interpolateBetweenSlices } from '../../shared/editing/interpolate.js';
-import { keepLargestIsland, removeSmallIslands, splitIslands } from '../../shared/editing/islands.js';
-import { extractSegment, logicalOperation, type LogicalOp } from '../../shared/editing/logical.js';
-import { closing, fillHoles, growMargin, medianSmooth, opening } from '../../shared/editing/morphology.js';
-import { applyWrites, replaceSegment } from '../../shared/editing/segment-results.js';
+import { applySegmentOperation, operationName, type SegmentOperation } from '../../shared/editing/segment-operations.js';
 import { Brush } from '../../shared/editing/brush.js';
 import { floodRegion } from '../../shared/editing/flood-fill.js';
 import type { Box, LabelArray, SliceAxis } from '../../shared/editing/grid.js';
@@ -25,22 +21,14 @@ import type { ViewerState } from './viewer.svelte.js';
 
 export type EditTool = 'paint' | 'erase' | 'threshold' | 'fill';
 
+export type { SegmentOperation };
+
 export const EDIT_TOOLS: { tool: EditTool; label: string; key: string }[] = [
   { tool: 'paint', label: 'Paint', key: 'p' },
   { tool: 'erase', label: 'Erase', key: 'e' },
   { tool: 'threshold', label: 'Threshold paint', key: 't' },
   { tool: 'fill', label: 'Fill', key: 'f' },
 ];
-
-/** Operations on the active segment (Slicer's Islands, Smoothing, Margin, Logical operators…). */
-export type SegmentOperation =
-  | { op: 'interpolate'; axis: SliceAxis }
-  | { op: 'fill-holes'; perSlice: boolean }
-  | { op: 'median' | 'opening' | 'closing' | 'margin'; mm: number }
-  | { op: 'keep-largest' }
-  | { op: 'remove-small'; ml: number }
-  | { op: 'split' }
-  | { op: 'logical'; kind: LogicalOp; other: number };
 
 export class EditingState {
   segmentationId = $state<number | null>(null);
@@ -237,67 +225,30 @@ export class EditingState {
   /** Run an operation on the active segment as one undoable edit; returns the voxels it changed. */
   runOperation(operation: SegmentOperation): number {
     const editor = this.editor;
-    const series = this.viewer.series;
-    if (!editor || !series || editor.editing) return 0;
+    if (!editor || editor.editing) return 0;
     const label = this.active;
-    const grid = editor.grid;
-    const policy = this.policy;
-    const segmentMask = () => extractSegment(editor.data, label);
+    const baseName = this.segments.find((s) => s.value === label)?.name ?? 'Segment';
+    const added: Segment[] = [];
+    // islands split off become new segments after the existing ones, largest first
+    const newLabel = () => {
+      const segment = newSegment([...this.segments, ...added], maxLabelOf(editor.data));
+      added.push({ ...segment, name: `${baseName} ${added.length + 2}` });
+      return segment.value;
+    };
     editor.begin();
-    let changed = 0;
+    let changed: number;
     try {
-      switch (operation.op) {
-        case 'interpolate': {
-          const result = interpolateBetweenSlices(grid, label, operation.axis);
-          if (result.box) changed = applyRegion(editor, result.mask, result.box, label, policy);
-          break;
-        }
-        case 'fill-holes': {
-          const mode = operation.perSlice ? { axis: 2 as SliceAxis } : ('3d' as const);
-          const filled = replaceSegment(editor, label, fillHoles(segmentMask(), grid.dims, mode), policy);
-          changed = filled.added + filled.removed;
-          break;
-        }
-        case 'median':
-        case 'opening':
-        case 'closing':
-        case 'margin': {
-          const mask = segmentMask();
-          const { mm } = operation;
-          const next =
-            operation.op === 'median' ? medianSmooth(mask, grid.dims, grid.spacing, mm) : operation.op === 'opening' ? opening(mask, grid.dims, grid.spacing, mm) : operation.op === 'closing' ? closing(mask, grid.dims, grid.spacing, mm) : growMargin(mask, grid.dims, grid.spacing, mm);
-          const r = replaceSegment(editor, label, next, policy);
-          changed = r.added + r.removed;
-          break;
-        }
-        case 'keep-largest':
-          changed = applyWrites(editor, keepLargestIsland(grid, label).writes, policy, label);
-          break;
-        case 'remove-small':
-          changed = applyWrites(editor, removeSmallIslands(grid, label, { ml: operation.ml }).writes, policy, label);
-          break;
-        case 'split': {
-          const added: Segment[] = [];
-          const max = maxLabelOf(editor.data);
-          const result = splitIslands(grid, label, () => {
-            const segment = newSegment([...this.segments, ...added], max);
-            added.push({ ...segment, name: `${this.segments.find((s) => s.value === label)?.name ?? 'Segment'} ${added.length + 2}` });
-            return segment.value;
-          });
-          changed = applyWrites(editor, result.writes, policy, label);
-          if (added.length) (this.segments = [...this.segments, ...added]), this.saveSegments();
-          break;
-        }
-        case 'logical':
-          changed = applyWrites(editor, logicalOperation(editor.data, operation.kind, label, operation.other), policy, label);
-          break;
-      }
+      changed = applySegmentOperation(editor, label, operation, this.policy, newLabel);
     } catch (err) {
       editor.cancel();
       this.error = (err as Error).message;
       return 0;
     }
     this.committed(editor.commit(operationName(operation)));
+    if (added.length) {
+      this.segments = [...this.segments, ...added];
+      this.saveSegments();
+    }
     return changed;
   }
 
@@ -405,28 +356,5 @@ export class EditingState {
   private updateHistory(): void {
     this.canUndo = this.editor?.canUndo() ?? false;
     this.canRedo = this.editor?.canRedo() ?? false;
-  }
-}
-
-function operationName(o: SegmentOperation): string {
-  switch (o.op) {
-    case 'interpolate':
-      return 'Fill between slices';
-    case 'fill-holes':
-      return o.perSlice ? 'Fill holes (per slice)' : 'Fill holes';
-    case 'median':
-    case 'opening':
-    case 'closing':
-      return `${o.op[0]!.toUpperCase()}${o.op.slice(1)} ${o.mm} mm`;
-    case 'margin':
-      return `${o.mm >= 0 ? 'Grow' : 'Shrink'} ${Math.abs(o.mm)} mm`;
-    case 'keep-largest':
-      return 'Keep largest island';
-    case 'remove-small':
-      return `Remove islands < ${o.ml} ml`;
-    case 'split':
-      return 'Split islands';
-    case 'logical':
-      return `${o.kind} with segment ${o.other}`;
   }
 }

@@ -95,9 +95,10 @@ export const REQUESTS = {
     result: z.object({ seriesId: z.number().int(), start: z.number().int(), count: z.number().int(), data: BinarySchema }),
   },
   'segmentation.open': {
-    description: "The series' segmentation (created empty on first open): its segments and the whole label map as binary.",
+    description: "The series' segmentation (created empty on first open): its segments and the whole label map as binary, run-length coded when that is smaller.",
     params: z.object({ seriesId: z.number().int().positive() }).strict(),
-    result: SegmentationInfoSchema.extend({ data: BinarySchema }),
+    /** encoding 'runs': data is a Uint32Array of [length, value] pairs (see editing/label-runs.ts) */
+    result: SegmentationInfoSchema.extend({ encoding: z.enum(['raw', 'runs']), data: BinarySchema }),
   },
   'segmentation.writeSlices': {
     description: 'Store edited slices of the label map: `slices` (k indices) and their voxels, concatenated in that order.',

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createServices } from '../../src/main/services/app-services.js';
 import { dispatch } from '../../src/main/services/dispatch.js';
+import { decodeRuns } from '../../src/shared/editing/label-runs.js';
 import type { ImportReport } from '../../src/shared/studies.js';
 import { launchChromium, screenshot, waitUntil } from '../helpers/browser.js';
 import { makeSeries, seriesValue, tempDir } from '../helpers/dicom-fixtures.js';
@@ -55,7 +56,8 @@ describe('segment editing (real delineate serve + Chromium)', () => {
     try {
       const outcome = await dispatch(probe.handlers, 'segmentation.open', { seriesId }, { host: 'test' });
       assert.ok(outcome.ok, JSON.stringify(!outcome.ok && outcome.error));
-      return (outcome.result as { data: Uint8Array }).data.slice();
+      const result = outcome.result as { encoding: 'raw' | 'runs'; data: Uint8Array | Uint32Array };
+      return result.encoding === 'runs' ? (decodeRuns(result.data as Uint32Array, new Uint8Array(NX * NY * NZ)) as Uint8Array) : (result.data as Uint8Array).slice();
     } finally {
       await probe.close();
     }

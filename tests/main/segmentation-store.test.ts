@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { createServices, type AppServices } from '../../src/main/services/app-services.js';
 import { dispatch } from '../../src/main/services/dispatch.js';
 import { integrityCheck } from '../../src/main/store/database.js';
+import { decodeRuns } from '../../src/shared/editing/label-runs.js';
 import type { ImportReport } from '../../src/shared/studies.js';
 import { makeSeries, tempDir } from '../helpers/dicom-fixtures.js';
 
@@ -17,7 +18,11 @@ describe('segmentation store', () => {
   const call = async (method: string, params: unknown) => {
     const outcome = await dispatch(services.handlers, method, params, { host: 'test' });
     if (!outcome.ok) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
-    return outcome.result as Record<string, unknown> & { id: number; data: Uint8Array };
+    const result = outcome.result as Record<string, unknown> & { id: number; encoding?: 'raw' | 'runs'; data: Uint8Array | Uint32Array };
+    // the label map as voxels, whichever way it travelled
+    const voxels = dims[0]! * dims[1]! * dims[2]!;
+    const data = result.encoding === 'runs' ? (decodeRuns(result.data as Uint32Array, new Uint8Array(voxels)) as Uint8Array) : (result.data as Uint8Array);
+    return { ...result, data } as Record<string, unknown> & { id: number; data: Uint8Array };
   };
 
   before(async () => {
@@ -36,6 +41,7 @@ describe('segmentation store', () => {
   test('the first open creates an empty label map on the series grid with one segment', async () => {
     const seg = await call('segmentation.open', { seriesId });
     assert.equal(seg.labelType, 'uint8');
+    assert.equal(seg.encoding, 'runs', 'an empty label map travels as one run');
     assert.equal(seg.data.byteLength, dims[0]! * dims[1]! * dims[2]!);
     assert.ok(seg.data.every((v) => v === 0));
     assert.deepEqual((seg.segments as { value: number }[]).map((s) => s.value), [1]);

@@ -258,3 +258,18 @@ describe('segment operations', () => {
     assert.equal(operationName({ op: 'margin', mm: -2 }), 'Shrink 2 mm');
   });
 });
+
+describe('label runs', () => {
+  test('a label map round-trips through runs; noise that would not shrink is refused; bad runs throw', async () => {
+    const { encodeRuns, decodeRuns } = await import('../../src/shared/editing/label-runs.js');
+    const data = new Uint16Array(1000);
+    data.fill(3, 100, 400);
+    data.fill(300, 400, 401);
+    const runs = encodeRuns(data)!;
+    assert.deepEqual(Array.from(runs), [100, 0, 300, 3, 1, 300, 599, 0]);
+    assert.deepEqual(decodeRuns(runs, new Uint16Array(1000)), data);
+    assert.equal(encodeRuns(Uint8Array.from({ length: 64 }, (_, i) => i % 2)), null);
+    assert.throws(() => decodeRuns(Uint32Array.from([10, 1]), new Uint8Array(11)), /cover 10 of the 11/);
+    assert.throws(() => decodeRuns(Uint32Array.from([12, 1]), new Uint8Array(11)), /more than the 11/);
+  });
+});

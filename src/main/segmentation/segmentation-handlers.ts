@@ -1,4 +1,5 @@
 /** Contract handlers for segmentations: open (creating on first use), store edited slices, set segments. */
+import { encodeRuns } from '../../shared/editing/label-runs.js';
 import { DelineateError } from '../../shared/errors.js';
 import type { EventBus } from '../services/event-bus.js';
 import type { Handler } from '../services/dispatch.js';
@@ -18,7 +19,11 @@ export function segmentationHandlers(store: SegmentationStore, studies: StudiesR
   };
   const changed = (id: number) => bus.emit('store.changed', { entity: 'segmentation', ids: [String(id)] });
   return {
-    'segmentation.open': ({ seriesId }) => store.openForSeries(seriesId, grid(seriesId)),
+    'segmentation.open': ({ seriesId }) => {
+      const { labels, ...info } = store.openForSeries(seriesId, grid(seriesId));
+      const runs = encodeRuns(labels);
+      return runs ? { ...info, encoding: 'runs' as const, data: runs } : { ...info, encoding: 'raw' as const, data: labels };
+    },
     'segmentation.writeSlices': ({ id, slices, data }) => {
       const result = store.writeSlices(id, slices, asBytes(data), grid(store.seriesOf(id)));
       changed(id);

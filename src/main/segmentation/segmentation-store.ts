@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
+import type { LabelArray } from '../../shared/editing/grid.js';
 import type { Segment } from '../../shared/editing/segments.js';
 import { DelineateError } from '../../shared/errors.js';
 import type { SegmentationInfo } from '../../shared/segmentation.js';
@@ -36,7 +37,7 @@ export class SegmentationStore {
   ) {}
 
   /** The series' segmentation, created (one empty segment, zero labels) when it has none. */
-  openForSeries(seriesId: number, grid: SeriesGrid): SegmentationInfo & { data: Uint8Array } {
+  openForSeries(seriesId: number, grid: SeriesGrid): SegmentationInfo & { labels: LabelArray } {
     let row = this.db.prepare('SELECT * FROM segmentations WHERE series_id = ?').get(seriesId) as Row | undefined;
     const voxels = grid.dims[0] * grid.dims[1] * grid.dims[2];
     if (!row) {
@@ -56,7 +57,8 @@ export class SegmentationStore {
     const data = fs.readFileSync(file);
     const expected = voxels * bytesOf(row.label_type);
     if (data.byteLength !== expected) throw new DelineateError('internal', `${file}: label map has ${data.byteLength} bytes, the series grid needs ${expected}`);
-    return { ...this.info(row), data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return { ...this.info(row), labels: row.label_type === 'uint8' ? bytes : new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2) };
   }
 
   /** Write whole slices (k indices) of the label map; `data` holds them in that order. */

@@ -17,6 +17,8 @@ import { maxLabelOf, type WritePolicy } from '../../shared/editing/write-policy.
 import type { Vec3 } from '../../shared/volume.js';
 import type { HostClient } from '../lib/host-client.js';
 import { measureSince } from '../lib/profile.js';
+import { decodeRuns } from '../../shared/editing/label-runs.js';
+import type { SegmentationInfo } from '../../shared/segmentation.js';
 import type { ViewerState } from './viewer.svelte.js';
 
 export type EditTool = 'paint' | 'erase' | 'threshold' | 'fill';
@@ -73,8 +75,7 @@ export class EditingState {
     if (!series) return;
     try {
       const seg = await this.client.call('segmentation.open', { seriesId: series.id });
-      const bytes = seg.data instanceof ArrayBuffer ? new Uint8Array(seg.data) : new Uint8Array(seg.data.buffer, seg.data.byteOffset, seg.data.byteLength);
-      const data: LabelArray = seg.labelType === 'uint8' ? bytes : new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+      const data = labelsOf(seg, series.dims[0] * series.dims[1] * series.dims[2]);
       if (this.viewer.series?.id !== series.id) return; // another series was opened meanwhile
       this.editor = new LabelEditor({ dims: series.dims, spacing: series.spacing, data });
       this.segmentationId = seg.id;
@@ -357,4 +358,14 @@ export class EditingState {
     this.canUndo = this.editor?.canUndo() ?? false;
     this.canRedo = this.editor?.canRedo() ?? false;
   }
+}
+
+/** The label map from segmentation.open's payload (raw voxels, or runs decoded into a new array). */
+function labelsOf(seg: SegmentationInfo & { encoding: 'raw' | 'runs'; data: ArrayBuffer | ArrayBufferView }, voxels: number): LabelArray {
+  const bytes = seg.data instanceof ArrayBuffer ? new Uint8Array(seg.data) : new Uint8Array(seg.data.buffer, seg.data.byteOffset, seg.data.byteLength);
+  if (seg.encoding === 'runs') {
+    const runs = new Uint32Array(bytes.slice().buffer);
+    return decodeRuns(runs, seg.labelType === 'uint8' ? new Uint8Array(voxels) : new Uint16Array(voxels));
+  }
+  return seg.labelType === 'uint8' ? bytes : new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
 }

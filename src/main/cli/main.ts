@@ -4,8 +4,9 @@ import { commandHelp, parseCommandArgs, type CliIo, type Command } from './comma
 import { doctorCommand } from './doctor.js';
 import { serveCommand } from './serve.js';
 import { convertCommand, importCommand } from './import-commands.js';
+import { metricsCommand } from './metrics.js';
 
-export const COMMANDS: Command[] = [importCommand, convertCommand, serveCommand, doctorCommand];
+export const COMMANDS: Command[] = [importCommand, convertCommand, metricsCommand, serveCommand, doctorCommand];
 
 function topHelp(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

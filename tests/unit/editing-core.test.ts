@@ -273,3 +273,27 @@ describe('label runs', () => {
     assert.throws(() => decodeRuns(Uint32Array.from([12, 1]), new Uint8Array(11)), /more than the 11/);
   });
 });
+
+describe('cropped labellings', () => {
+  test('applyLabelling takes a box-shaped result (as a grow on a crop returns it) and a grid-sized one alike', async () => {
+    const { cropGrid } = await import('../../src/shared/editing/mask-box.js');
+    const g = grid([6, 5, 4]);
+    const full = new Uint8Array(120);
+    for (let index = 0; index < 120; index++) full[index] = index % 7 === 0 ? 2 : 0;
+    const box = { min: [1, 1, 1] as Vec3, max: [4, 3, 2] as Vec3 };
+    const crop = cropGrid(full, g.dims, box);
+    assert.equal(crop.length, 4 * 3 * 2);
+    const a = new LabelEditor(grid([6, 5, 4]));
+    const b = new LabelEditor(g);
+    a.begin();
+    b.begin();
+    assert.equal(applyLabelling(a, full, box, DEFAULT_POLICY), applyLabelling(b, crop, box, DEFAULT_POLICY));
+    a.commit('full');
+    b.commit('crop');
+    assert.deepEqual(a.data, b.data);
+    assert.ok(count(b.data, 2) > 0);
+    b.begin();
+    assert.throws(() => applyLabelling(b, new Uint8Array(7), box, DEFAULT_POLICY), /fits neither the grid nor the box/);
+    b.cancel();
+  });
+});

@@ -5,8 +5,8 @@
  * slices to the store, in order.
  */
 import { applyLabelling, applyRegion } from '../../shared/editing/apply-region.js';
-import { growFromSeeds } from '../../shared/editing/grow-from-seeds.js';
-import { maskBox, padBox } from '../../shared/editing/mask-box.js';
+import { boxDims, cropGrid, maskBox, padBox } from '../../shared/editing/mask-box.js';
+import { growInWorker } from '../editing/grow-client.js';
 import { applySegmentOperation, operationName, type SegmentOperation } from '../../shared/editing/segment-operations.js';
 import { Brush } from '../../shared/editing/brush.js';
 import { floodRegion } from '../../shared/editing/flood-fill.js';
@@ -52,6 +52,8 @@ export class EditingState {
   error = $state<string | null>(null);
   /** a grow-from-seeds result is shown, not yet accepted */
   growPreview = $state(false);
+  /** grow from seeds is running (in a worker) */
+  growing = $state(false);
 
   private editor: LabelEditor | null = null;
   private brush: Brush | null = null;
@@ -258,22 +260,34 @@ export class EditingState {
    * until acceptGrow() commits it or cancelGrow() puts the slices back. Works in the seeds' bounding box
    * grown by a quarter on each side, so a few strokes on a big CT do not flood the whole volume.
    */
-  previewGrow(): void {
+  async previewGrow(): Promise<void> {
     const editor = this.editor;
     const volume = this.viewer.volume;
     const series = this.viewer.series;
-    if (!editor || !volume || !series || editor.editing) return;
-    const seeds = new Uint8Array(editor.data.length);
-    for (let i = 0; i < seeds.length; i++) if (editor.data[i]) seeds[i] = 1;
-    const box = maskBox(seeds, series.dims);
-    if (!box) {
+    if (!editor || !volume || !series || editor.editing || this.growing) return;
+    const seeded = new Uint8Array(editor.data.length);
+    for (let i = 0; i < seeded.length; i++) if (editor.data[i]) seeded[i] = 1;
+    const seedBox = maskBox(seeded, series.dims);
+    if (!seedBox) {
       this.error = 'Paint seeds for at least two segments first (one of them around the structure)';
       return;
     }
-    const pad = box.max.map((v, a) => Math.ceil((v - box.min[a]! + 1) / 4)) as Vec3;
-    const result = growFromSeeds({ dims: series.dims, spacing: series.spacing, data: volume.data }, editor.grid, { box: padBox(box, pad, series.dims) });
+    const pad = seedBox.max.map((v, a) => Math.ceil((v - seedBox.min[a]! + 1) / 4)) as Vec3;
+    const box = padBox(seedBox, pad, series.dims);
+    this.growing = true;
+    let labels: LabelArray;
+    try {
+      // crops are copies, so the worker can own them while the views keep drawing the originals
+      labels = await growInWorker({ dims: boxDims(box), spacing: [...series.spacing] as Vec3 /* not the state proxy: it is cloned */, image: cropGrid(volume.data, series.dims, box), seeds: cropGrid(editor.data, series.dims, box) });
+    } catch (err) {
+      this.error = (err as Error).message;
+      return;
+    } finally {
+      this.growing = false;
+    }
+    if (this.editor !== editor || editor.editing) return; // closed, or another edit began meanwhile
     editor.begin();
-    applyLabelling(editor, result.labels, result.box, this.policy);
+    applyLabelling(editor, labels, box, this.policy);
     this.growPreview = true;
     this.viewer.revision++;
     this.viewer.labelChangedSlices = editor.touchedSlices();

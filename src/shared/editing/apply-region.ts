@@ -13,7 +13,10 @@ export function applyRegion(editor: LabelEditor, region: RegionMask, box: Box, v
   return writeBox(editor, box, (index, current) => (region[index] && table[current] ? value : -1));
 }
 
-/** Write every non-zero value of `labels` (inside `box`) where the policy allows it. */
+/**
+ * Write every non-zero value of `labels` (inside `box`) where the policy allows it. `labels` is either
+ * grid-sized or exactly the box (cropped, x fastest), as a grow run on a crop returns it.
+ */
 export function applyLabelling(editor: LabelEditor, labels: LabelArray, box: Box, policy: WritePolicy): number {
   const tables = new Map<number, Uint8Array>();
   const tableFor = (value: number) => {
@@ -21,8 +24,20 @@ export function applyLabelling(editor: LabelEditor, labels: LabelArray, box: Box
     if (!table) tables.set(value, (table = writableTable(policy, value, maxLabelOf(editor.data))));
     return table;
   };
+  const [nx, ny] = editor.dims;
+  const [cx, cy] = [box.max[0] - box.min[0] + 1, box.max[1] - box.min[1] + 1];
+  const cropped = labels.length !== editor.data.length;
+  if (cropped && labels.length !== cx * cy * (box.max[2] - box.min[2] + 1)) throw new RangeError(`a labelling of ${labels.length} voxels fits neither the grid nor the box`);
+  // grid index → crop index (only when cropped)
+  const at = (index: number) => {
+    if (!cropped) return index;
+    const i = index % nx;
+    const j = Math.floor(index / nx) % ny;
+    const k = Math.floor(index / (nx * ny));
+    return i - box.min[0] + cx * (j - box.min[1] + cy * (k - box.min[2]));
+  };
   return writeBox(editor, box, (index, current) => {
-    const value = labels[index]!;
+    const value = labels[at(index)]!;
     return value !== 0 && tableFor(value)[current] ? value : -1;
   });
 }

@@ -2,7 +2,7 @@
  * Bounding boxes of masks and crops to them: most regions fill a small part of the grid, and running
  * a whole-grid transform on a 512×512×600 volume for a 30-voxel lesion would waste seconds.
  */
-import type { Vec3 } from '../volume.js';
+import type { Vec3, VoxelArray } from '../volume.js';
 import type { Box, RegionMask } from './grid.js';
 
 /** Bounds of the non-zero voxels; null when there are none. */
@@ -42,13 +42,18 @@ const isWhole = (box: Box, dims: Vec3) => box.min.every((v, a) => v === 0 && box
 
 /** A copy of the voxels of `mask` inside `box`, as a grid of `boxDims(box)`. */
 export function cropMask(mask: RegionMask, dims: Vec3, box: Box): Uint8Array {
-  if (isWhole(box, dims)) return mask.slice();
+  return cropGrid(mask, dims, box);
+}
+
+/** The same crop for any typed array (image intensities, label maps). */
+export function cropGrid<T extends VoxelArray>(mask: T, dims: Vec3, box: Box): T {
+  if (isWhole(box, dims)) return mask.slice() as T;
   const [cx, cy, cz] = boxDims(box);
-  const out = new Uint8Array(cx * cy * cz);
+  const out = new (mask.constructor as new (n: number) => T)(cx * cy * cz);
   for (let k = 0, o = 0; k < cz; k++) {
     for (let j = 0; j < cy; j++, o += cx) {
       const from = box.min[0] + dims[0] * (box.min[1] + j + dims[1] * (box.min[2] + k));
-      out.set(mask.subarray(from, from + cx), o);
+      out.set(mask.subarray(from, from + cx) as never, o);
     }
   }
   return out;

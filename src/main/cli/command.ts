@@ -29,6 +29,9 @@ export interface Command {
   human?(result: unknown): string;
 }
 
+/** --data-dir, for the commands that use the store. */
+export const DATA_DIR_OPTION: OptionSpec = { type: 'string', valueName: 'DIR', description: 'data directory (default: DELINEATE_DATA_DIR or the OS user-data dir)' };
+
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'print machine-readable JSON on stdout' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },

@@ -10,9 +10,8 @@ import { planVolumes } from '../studies/dicom/series-builder.js';
 import { createDecoder, type Decoder } from '../studies/decoder.js';
 import { readNiftiFile, writeNiftiFile } from '../studies/nifti-file.js';
 import { scanInputs } from '../studies/scan.js';
-import type { CliIo, Command } from './command.js';
+import { DATA_DIR_OPTION, type CliIo, type Command } from './command.js';
 
-const DATA_DIR_OPTION = { type: 'string' as const, valueName: 'DIR', description: 'data directory (default: DELINEATE_DATA_DIR or the OS user-data dir)' };
 
 /** Run a job to its end, printing throttled progress to stderr (unless --json); Ctrl-C cancels it. */
 export const importCommand: Command = {

@@ -5,8 +5,9 @@ import { doctorCommand } from './doctor.js';
 import { serveCommand } from './serve.js';
 import { convertCommand, importCommand } from './import-commands.js';
 import { metricsCommand } from './metrics.js';
+import { backupCommand } from './backup.js';
 
-export const COMMANDS: Command[] = [importCommand, convertCommand, metricsCommand, serveCommand, doctorCommand];
+export const COMMANDS: Command[] = [importCommand, convertCommand, metricsCommand, backupCommand, serveCommand, doctorCommand];
 
 function topHelp(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

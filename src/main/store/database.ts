@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { DelineateError } from '../../shared/errors.js';
+import { restoreHint } from './backup.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 export const DATABASE_FILE = 'delineate.sqlite';
@@ -27,11 +28,14 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[] =
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL'); // with WAL: durable at checkpoint, never corrupt on power loss
     db.pragma('busy_timeout = 5000');
+    // damaged pages: refuse to write to the store at all rather than spread the damage
+    const check = db.pragma('quick_check') as { quick_check: string }[];
+    if (check.length !== 1 || check[0]!.quick_check !== 'ok') throw new Error(`it is damaged (${check.slice(0, 3).map((r) => r.quick_check).join('; ')})`);
   } catch (err) {
     // A file that is not SQLite opens fine and fails only at the first pragma: close the connection,
     // or its file handle stays open (and the file locked on Windows) for the life of the process.
     if (db?.open) db.close();
-    throw new DelineateError('invalid_input', `Cannot open the store ${file}: ${(err as Error).message}`, { file });
+    throw new DelineateError('invalid_input', `Cannot open the store ${file}: ${(err as Error).message}. Nothing was written to it. ${restoreHint(dataDir, file)}`, { file });
   }
   try {
     const applied = migrate(db, migrations);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { JobInfoSchema, JobTypeInfoSchema } from './jobs.js';
 import { BinarySchema } from './schemas.js';
-import { SegmentationInfoSchema, SegmentListSchema } from './segmentation.js';
+import { AuditEntrySchema, REVIEW_STATES, SegmentationInfoSchema, SegmentListSchema } from './segmentation.js';
 import { SeriesSummarySchema, StudySummarySchema } from './studies.js';
 
 export const ComputeStatusSchema = z.object({
@@ -104,6 +104,16 @@ export const REQUESTS = {
     description: 'Store edited slices of the label map: `slices` (k indices) and their voxels, concatenated in that order.',
     params: z.object({ id: z.number().int().positive(), slices: z.array(z.number().int().min(0)).min(1).max(4096), data: BinarySchema }).strict(),
     result: z.object({ id: z.number().int(), slices: z.number().int(), updatedAt: z.string() }),
+  },
+  'segmentation.review': {
+    description: 'Move the segmentation through review (draft → submitted → accepted / changes-requested); a comment is required to request changes.',
+    params: z.object({ id: z.number().int().positive(), to: z.enum(REVIEW_STATES), comment: z.string().max(2000).default('') }).strict(),
+    result: SegmentationInfoSchema,
+  },
+  'audit.list': {
+    description: 'The audit log (append-only), oldest first; optionally only the entries about one segmentation.',
+    params: z.object({ segmentationId: z.number().int().positive().optional(), limit: z.number().int().min(1).max(100_000).default(10_000) }).strict(),
+    result: z.array(AuditEntrySchema),
   },
   'segmentation.setSegments': {
     description: 'Replace the segment list (names, colours, visibility, locks, terminology).',

@@ -240,4 +240,31 @@ describe('segment editing (real delineate serve + Chromium)', () => {
       await probe.close();
     }
   });
+
+  test('submitting for review makes the segmentation read-only; requesting changes (with a comment) opens it again', async () => {
+    const before = await storedLabels();
+    await page.locator('[data-testid="review-submitted"]').click();
+    await page.locator('[data-testid="review"][data-state="submitted"]').waitFor();
+    assert.ok(await page.locator('[data-testid="edit-paint"]').isDisabled(), 'tools are disabled while submitted');
+    const p = await axialPoint(20, 30);
+    await page.mouse.move(p.x, p.y);
+    await page.mouse.down();
+    await page.mouse.move(p.x + 40, p.y, { steps: 3 });
+    await page.mouse.up();
+    assert.deepEqual(await storedLabels(), before, 'a drag on a submitted segmentation changes nothing');
+    await page.locator('[data-testid="review-changes-requested"]').click();
+    await page.locator('[role="alert"]', { hasText: 'needs a comment' }).waitFor();
+    await page.locator('[data-testid="review-comment"]').fill('add the left lobe');
+    await page.locator('[data-testid="review-changes-requested"]').click();
+    await page.locator('[data-testid="review"][data-state="changes-requested"]').waitFor();
+    assert.ok(await page.locator('[data-testid="edit-paint"]').isEnabled());
+    const probe = createServices({ dataDir, host: 'test' });
+    try {
+      const outcome = await dispatch(probe.handlers, 'audit.list', {}, { host: 'test' });
+      const reviews = (outcome.ok ? (outcome.result as { action: string; detail: string }[]) : []).filter((e) => e.action === 'review');
+      assert.deepEqual(reviews.map((e) => e.detail), ['draft → submitted', 'submitted → changes-requested: add the left lobe']);
+    } finally {
+      await probe.close();
+    }
+  });
 });

@@ -77,6 +77,10 @@ function makeHandlers() {
     'segmentation.setSegments': () => {
       throw new DelineateError('not_found', 'none');
     },
+    'segmentation.review': () => {
+      throw new DelineateError('not_found', 'none');
+    },
+    'audit.list': () => [],
   };
   return {
     handlers,

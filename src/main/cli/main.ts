@@ -6,8 +6,9 @@ import { serveCommand } from './serve.js';
 import { convertCommand, importCommand } from './import-commands.js';
 import { metricsCommand } from './metrics.js';
 import { backupCommand } from './backup.js';
+import { auditCommand } from './audit.js';
 
-export const COMMANDS: Command[] = [importCommand, convertCommand, metricsCommand, backupCommand, serveCommand, doctorCommand];
+export const COMMANDS: Command[] = [importCommand, convertCommand, metricsCommand, backupCommand, auditCommand, serveCommand, doctorCommand];
 
 function topHelp(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

@@ -4,13 +4,14 @@ import { DelineateError } from '../../shared/errors.js';
 import type { EventBus } from '../services/event-bus.js';
 import type { Handler } from '../services/dispatch.js';
 import type { StudiesRepo } from '../store/studies-repo.js';
-import { SegmentationStore } from './segmentation-store.js';
+import type { AuditLog } from '../store/audit-log.js';
+import type { SegmentationStore } from './segmentation-store.js';
 
-type Names = 'segmentation.open' | 'segmentation.writeSlices' | 'segmentation.setSegments';
+type Names = 'segmentation.open' | 'segmentation.writeSlices' | 'segmentation.setSegments' | 'segmentation.review' | 'audit.list';
 
 const asBytes = (data: ArrayBuffer | ArrayBufferView): Uint8Array => (data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 
-export function segmentationHandlers(store: SegmentationStore, studies: StudiesRepo, bus: EventBus): { [N in Names]: Handler<N> } {
+export function segmentationHandlers(store: SegmentationStore, studies: StudiesRepo, bus: EventBus, audit: AuditLog): { [N in Names]: Handler<N> } {
   const grid = (seriesId: number) => {
     const series = studies.getSeries(seriesId);
     if (!series) throw new DelineateError('not_found', `No series ${seriesId}`);
@@ -29,6 +30,12 @@ export function segmentationHandlers(store: SegmentationStore, studies: StudiesR
       changed(id);
       return { id, ...result };
     },
+    'segmentation.review': ({ id, to, comment }) => {
+      const info = store.review(id, to, comment);
+      changed(id);
+      return info;
+    },
+    'audit.list': ({ segmentationId, limit }) => audit.list({ limit, ...(segmentationId === undefined ? {} : { entity: 'segmentation', entityId: segmentationId }) }),
     'segmentation.setSegments': ({ id, segments }) => {
       const info = store.setSegments(id, segments);
       changed(id);

@@ -13,6 +13,8 @@ import { removeOrphanVolumes } from '../studies/volume-cache.js';
 import { seriesHandlers } from '../studies/series-handlers.js';
 import { segmentationHandlers } from '../segmentation/segmentation-handlers.js';
 import { SegmentationStore } from '../segmentation/segmentation-store.js';
+import { AuditLog } from '../store/audit-log.js';
+import os from 'node:os';
 
 export interface ServicesOptions {
   dataDir: string;
@@ -20,6 +22,8 @@ export interface ServicesOptions {
   /** register test-only job types (DELINEATE_TEST_JOBS=1 sets this for hosts) */
   testJobs?: boolean;
   allowGpu?: boolean;
+  /** who the writes of this session are recorded as (default: the OS user) */
+  author?: string;
   /** minimum gap between two progress events of one job (tests set 0 to see every step) */
   progressIntervalMs?: number;
 }
@@ -40,6 +44,8 @@ export function createServices(options: ServicesOptions): AppServices {
   const jobs = new JobManager(bus, { progressIntervalMs: options.progressIntervalMs });
   if (options.testJobs) jobs.register(countdownJob);
   const studies = new StudiesRepo(db);
+  const author = options.author ?? osUser();
+  const audit = new AuditLog(db, author);
   // a crash between writing a volume file and committing its row leaves an orphan: drop it
   removeOrphanVolumes(options.dataDir, studies.referencedVolumeFiles());
   const decoder = createDecoder();
@@ -65,7 +71,7 @@ export function createServices(options: ServicesOptions): AppServices {
     'jobs.cancel': ({ jobId }) => jobs.cancel(jobId),
     'studies.list': () => studies.listStudies(),
     ...seriesHandlers(studies, options.dataDir),
-    ...segmentationHandlers(new SegmentationStore(db, options.dataDir), studies, bus),
+    ...segmentationHandlers(new SegmentationStore(db, options.dataDir, audit, author), studies, bus, audit),
     'studies.import': ({ paths }) => jobs.start(IMPORT_JOB, { paths }, { label: `Import ${paths.length === 1 ? paths[0]!.split(/[\\/]/).pop() : `${paths.length} paths`}` }),
   };
 
@@ -84,3 +90,12 @@ export function createServices(options: ServicesOptions): AppServices {
 }
 
 export type { CallContext };
+
+/** The OS account name, the default author of a session's writes. */
+function osUser(): string {
+  try {
+    return os.userInfo().username || 'local user';
+  } catch {
+    return 'local user';
+  }
+}

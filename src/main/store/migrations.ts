@@ -95,4 +95,34 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'review states and the append-only audit log',
+    up(db) {
+      db.exec(`
+        ALTER TABLE segmentations ADD COLUMN review_state TEXT NOT NULL DEFAULT 'draft'
+          CHECK (review_state IN ('draft', 'submitted', 'accepted', 'changes-requested'));
+        CREATE TABLE segmentation_reviews (
+          id              INTEGER PRIMARY KEY,
+          segmentation_id INTEGER NOT NULL REFERENCES segmentations(id) ON DELETE CASCADE,
+          from_state      TEXT NOT NULL,
+          to_state        TEXT NOT NULL,
+          author          TEXT NOT NULL,
+          comment         TEXT NOT NULL,
+          at              TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE audit_log (
+          id        INTEGER PRIMARY KEY,
+          at        TEXT NOT NULL,
+          author    TEXT NOT NULL,
+          action    TEXT NOT NULL,
+          entity    TEXT NOT NULL,
+          entity_id INTEGER,
+          detail    TEXT NOT NULL
+        ) STRICT;
+        CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      `);
+    },
+  },
 ];

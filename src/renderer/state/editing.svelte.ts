@@ -18,7 +18,7 @@ import type { Vec3 } from '../../shared/volume.js';
 import type { HostClient } from '../lib/host-client.js';
 import { measureSince } from '../lib/profile.js';
 import { decodeRuns } from '../../shared/editing/label-runs.js';
-import type { SegmentationInfo } from '../../shared/segmentation.js';
+import { editableInState, type ReviewState, type SegmentationInfo } from '../../shared/segmentation.js';
 import type { ViewerState } from './viewer.svelte.js';
 
 export type EditTool = 'paint' | 'erase' | 'threshold' | 'fill';
@@ -54,6 +54,8 @@ export class EditingState {
   growPreview = $state(false);
   /** grow from seeds is running (in a worker) */
   growing = $state(false);
+  /** review state: edits are allowed in draft and changes-requested only */
+  reviewState = $state<ReviewState>('draft');
 
   private editor: LabelEditor | null = null;
   private brush: Brush | null = null;
@@ -82,6 +84,7 @@ export class EditingState {
       this.editor = new LabelEditor({ dims: series.dims, spacing: series.spacing, data });
       this.segmentationId = seg.id;
       this.segments = seg.segments;
+      this.reviewState = seg.reviewState;
       this.active = seg.segments[0]?.value ?? 1;
       this.viewer.labelVolume = { seriesId: series.id, description: 'Segmentation', data };
       this.syncLabels();
@@ -99,7 +102,33 @@ export class EditingState {
     this.segmentationId = null;
     this.segments = [];
     this.tool = null;
+    this.reviewState = 'draft';
     this.canUndo = this.canRedo = false;
+  }
+
+  /** Whether this segmentation takes edits now (a submitted or accepted one is read-only). */
+  get editable(): boolean {
+    return editableInState(this.reviewState);
+  }
+
+  /** The editor when edits are allowed; null while read-only. */
+  private get writable(): LabelEditor | null {
+    return this.editable ? this.editor : null;
+  }
+
+  /** Move through review (draft → submitted → accepted / changes-requested, or reopen as draft). */
+  async review(to: ReviewState, comment = ''): Promise<void> {
+    const id = this.segmentationId;
+    if (id === null) return;
+    try {
+      await this.writes; // every edit is stored before the state changes
+      const info = await this.client.call('segmentation.review', { id, to, comment });
+      this.reviewState = info.reviewState;
+      if (!this.editable) this.tool = null;
+      this.error = null;
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
   }
 
   get policy(): WritePolicy {
@@ -108,7 +137,7 @@ export class EditingState {
 
   /** Start a stroke at continuous voxel position `at` in a view whose slices run across `axis`. */
   beginStroke(at: Vec3, axis: SliceAxis): void {
-    const editor = this.editor;
+    const editor = this.writable;
     const volume = this.viewer.volume;
     if (!editor || !this.tool || this.tool === 'fill' || editor.editing) return;
     const erase = this.tool === 'erase';
@@ -157,7 +186,7 @@ export class EditingState {
 
   /** Flood fill from a voxel with the intensity tolerance, in its slice (2D) or in 3D. */
   fillAt(at: Vec3, axis: SliceAxis): void {
-    const editor = this.editor;
+    const editor = this.writable;
     const volume = this.viewer.volume;
     const series = this.viewer.series;
     if (!editor || !volume || !series || editor.editing) return;
@@ -168,16 +197,19 @@ export class EditingState {
   }
 
   undo(): void {
-    if (this.editor && !this.editor.editing) this.committed(this.editor.undo());
+    const editor = this.writable;
+    if (editor && !editor.editing) this.committed(editor.undo());
   }
 
   redo(): void {
-    if (this.editor && !this.editor.editing) this.committed(this.editor.redo());
+    const editor = this.writable;
+    if (editor && !editor.editing) this.committed(editor.redo());
   }
 
   addSegment(): void {
-    if (!this.editor) return;
-    const segment = newSegment(this.segments, maxLabelOf(this.editor.data));
+    const editor = this.writable;
+    if (!editor) return;
+    const segment = newSegment(this.segments, maxLabelOf(editor.data));
     this.segments = [...this.segments, segment];
     this.active = segment.value;
     this.saveSegments();
@@ -191,11 +223,14 @@ export class EditingState {
       return next as unknown as Segment;
     };
     this.segments = this.segments.map((s) => (s.value === value ? merge(s) : s));
+    // read-only: showing or hiding a segment is a view setting and stays local
+    if (!this.editable) return this.syncLabels();
     this.saveSegments();
   }
 
   /** Move a segment up (-1) or down (+1) in the list. */
   moveSegment(value: number, by: -1 | 1): void {
+    if (!this.editable) return;
     const from = this.segments.findIndex((s) => s.value === value);
     const to = from + by;
     if (from < 0 || to < 0 || to >= this.segments.length) return;
@@ -207,7 +242,7 @@ export class EditingState {
 
   /** Delete a segment: its voxels are erased as one undoable edit (undo brings the voxels back). */
   deleteSegment(value: number): void {
-    const editor = this.editor;
+    const editor = this.writable;
     const segment = this.segments.find((s) => s.value === value);
     if (!editor || !segment || editor.editing) return;
     if (segment.locked) {
@@ -227,7 +262,7 @@ export class EditingState {
 
   /** Run an operation on the active segment as one undoable edit; returns the voxels it changed. */
   runOperation(operation: SegmentOperation): number {
-    const editor = this.editor;
+    const editor = this.writable;
     if (!editor || editor.editing) return 0;
     const label = this.active;
     const baseName = this.segments.find((s) => s.value === label)?.name ?? 'Segment';
@@ -261,7 +296,7 @@ export class EditingState {
    * grown by a quarter on each side, so a few strokes on a big CT do not flood the whole volume.
    */
   async previewGrow(): Promise<void> {
-    const editor = this.editor;
+    const editor = this.writable;
     const volume = this.viewer.volume;
     const series = this.viewer.series;
     if (!editor || !volume || !series || editor.editing || this.growing) return;

@@ -3,23 +3,13 @@ import assert from 'node:assert/strict';
 import type { LabelGrid } from '../../src/shared/editing/grid.js';
 import { compareLabelMaps, type LabelAgreement } from '../../src/shared/metrics/agreement.js';
 import type { Vec3 } from '../../src/shared/volume.js';
+import { random } from '../helpers/random.js';
 
 /** A uint8 label map whose voxel (i, j, k) holds `label(i, j, k)`. */
 function labelMap(dims: Vec3, spacing: Vec3, label: (i: number, j: number, k: number) => number): LabelGrid {
   const data = new Uint8Array(dims[0] * dims[1] * dims[2]);
   for (let k = 0, p = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++, p++) data[p] = label(i, j, k);
   return { dims, spacing, data };
-}
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>

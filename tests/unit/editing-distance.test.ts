@@ -2,17 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { boundarySignedDistance2d, distanceMap2d, distanceMap3d, signedDistanceMap, squaredDistanceMap } from '../../src/shared/editing/distance-map.js';
 import type { Vec3 } from '../../src/shared/volume.js';
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../helpers/random.js';
 
 function randomMask(dims: Vec3, density: number, seed: number): Uint8Array {
   const next = random(seed);

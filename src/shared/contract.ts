@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { JobInfoSchema, JobTypeInfoSchema } from './jobs.js';
 import { BinarySchema } from './schemas.js';
-import { AuditEntrySchema, REVIEW_STATES, SegmentationInfoSchema, SegmentListSchema } from './segmentation.js';
+import { AgreementRowSchema, AuditEntrySchema, RecoveredWorkSchema, REVIEW_STATES, SegmentationInfoSchema, SegmentListSchema, VersionInfoSchema } from './segmentation.js';
 import { SeriesSummarySchema, StudySummarySchema } from './studies.js';
 
 export const ComputeStatusSchema = z.object({
@@ -95,15 +95,42 @@ export const REQUESTS = {
     result: z.object({ seriesId: z.number().int(), start: z.number().int(), count: z.number().int(), data: BinarySchema }),
   },
   'segmentation.open': {
-    description: "The series' segmentation (created empty on first open): its segments and the whole label map as binary, run-length coded when that is smaller.",
+    description:
+      "The series' working segmentation (created empty on first open): its segments, revision, head version and the whole label map as binary, run-length coded when that is smaller; `recovered` names unsaved work an earlier session autosaved.",
     params: z.object({ seriesId: z.number().int().positive() }).strict(),
     /** encoding 'runs': data is a Uint32Array of [length, value] pairs (see editing/label-runs.ts) */
-    result: SegmentationInfoSchema.extend({ encoding: z.enum(['raw', 'runs']), data: BinarySchema }),
+    result: SegmentationInfoSchema.extend({ encoding: z.enum(['raw', 'runs']), data: BinarySchema, recovered: RecoveredWorkSchema.nullable() }),
   },
   'segmentation.writeSlices': {
-    description: 'Store edited slices of the label map: `slices` (k indices) and their voxels, concatenated in that order.',
-    params: z.object({ id: z.number().int().positive(), slices: z.array(z.number().int().min(0)).min(1).max(4096), data: BinarySchema }).strict(),
-    result: z.object({ id: z.number().int(), slices: z.number().int(), updatedAt: z.string() }),
+    description:
+      'Autosave edited slices of the label map (`slices`: k indices; data: their voxels concatenated in that order). `baseRevision` is the revision the edit was made on: a stale one is a conflict (someone else wrote since).',
+    params: z.object({ id: z.number().int().positive(), baseRevision: z.number().int().min(0), slices: z.array(z.number().int().min(0)).min(1).max(4096), data: BinarySchema }).strict(),
+    result: SegmentationInfoSchema,
+  },
+  'segmentation.saveVersion': {
+    description: 'Turn the working state into a named immutable version (its parent: the head version).',
+    params: z.object({ id: z.number().int().positive(), baseRevision: z.number().int().min(0), name: z.string().max(200).default('') }).strict(),
+    result: z.object({ info: SegmentationInfoSchema, version: VersionInfoSchema }),
+  },
+  'segmentation.keepMine': {
+    description: 'Resolve an edit conflict by keeping this label map as a new version on top of theirs (their unsaved work is saved as a version first).',
+    params: z.object({ id: z.number().int().positive(), name: z.string().max(200).default(''), segments: SegmentListSchema, encoding: z.enum(['raw', 'runs']), data: BinarySchema }).strict(),
+    result: z.object({ info: SegmentationInfoSchema, version: VersionInfoSchema }),
+  },
+  'segmentation.versions': {
+    description: 'Every version of a segmentation, oldest first, with author, source and provenance.',
+    params: z.object({ id: z.number().int().positive() }).strict(),
+    result: z.array(VersionInfoSchema),
+  },
+  'segmentation.loadVersion': {
+    description: "One version's label map (binary, run-length coded when smaller).",
+    params: z.object({ id: z.number().int().positive(), versionId: z.number().int().positive() }).strict(),
+    result: z.object({ version: VersionInfoSchema, encoding: z.enum(['raw', 'runs']), data: BinarySchema }),
+  },
+  'segmentation.compare': {
+    description: 'Agreement per label between a version (reference) and another version or the working state: Dice, IoU, sensitivity, specificity, HD95 and ASD in mm, volumes in ml.',
+    params: z.object({ id: z.number().int().positive(), reference: z.number().int().positive(), test: z.union([z.number().int().positive(), z.literal('working')]) }).strict(),
+    result: z.array(AgreementRowSchema),
   },
   'segmentation.review': {
     description: 'Move the segmentation through review (draft → submitted → accepted / changes-requested); a comment is required to request changes.',
@@ -117,7 +144,7 @@ export const REQUESTS = {
   },
   'segmentation.setSegments': {
     description: 'Replace the segment list (names, colours, visibility, locks, terminology).',
-    params: z.object({ id: z.number().int().positive(), segments: SegmentListSchema }).strict(),
+    params: z.object({ id: z.number().int().positive(), baseRevision: z.number().int().min(0), segments: SegmentListSchema }).strict(),
     result: SegmentationInfoSchema,
   },
 } as const satisfies Record<string, RequestSpec>;

@@ -37,6 +37,46 @@ export const REVIEW_TRANSITIONS: Record<ReviewState, readonly ReviewState[]> = {
 /** Whether edits may be written in this state. */
 export const editableInState = (state: ReviewState): boolean => state === 'draft' || state === 'changes-requested';
 
+export const VERSION_SOURCES = ['manual', 'ai', 'import', 'merge'] as const;
+export type VersionSource = (typeof VERSION_SOURCES)[number];
+
+/** Where a version came from. AI versions name the exact model file and how it ran. */
+export const ProvenanceSchema = z
+  .object({
+    modelId: z.string().max(200).optional(),
+    modelVersion: z.string().max(100).optional(),
+    modelSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    executionProvider: z.enum(['cpu', 'cuda']).optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    runTimeMs: z.number().nonnegative().optional(),
+    /** import: the file the mask came from */
+    sourceFile: z.string().max(4096).optional(),
+    /** merge: the versions merged */
+    mergedFrom: z.array(z.number().int()).optional(),
+    /** a conflict resolution or autosave that made this version */
+    note: z.string().max(500).optional(),
+  })
+  .strict();
+export type Provenance = z.infer<typeof ProvenanceSchema>;
+
+export const VersionInfoSchema = z.object({
+  id: z.number().int(),
+  segmentationId: z.number().int(),
+  /** 1, 2, … within its segmentation */
+  number: z.number().int(),
+  parentId: z.number().int().nullable(),
+  name: z.string(),
+  author: z.string(),
+  createdAt: z.string(),
+  source: z.enum(VERSION_SOURCES),
+  provenance: ProvenanceSchema,
+  segments: SegmentListSchema,
+  /** stored whole (true) or as changes from its parent */
+  snapshot: z.boolean(),
+  payloadBytes: z.number().int(),
+});
+export type VersionInfo = z.infer<typeof VersionInfoSchema>;
+
 export const SegmentationInfoSchema = z.object({
   id: z.number().int(),
   seriesId: z.number().int(),
@@ -44,8 +84,20 @@ export const SegmentationInfoSchema = z.object({
   segments: SegmentListSchema,
   reviewState: z.enum(REVIEW_STATES),
   updatedAt: z.string(),
+  /** bumped by every write; writes name the revision they were based on (stale → conflict) */
+  revision: z.number().int(),
+  /** who made the latest write */
+  changedBy: z.string(),
+  /** the version the working state started from (null before the first save) */
+  headVersion: VersionInfoSchema.nullable(),
+  /** slices edited since the head version (autosaved, not yet a version) */
+  unsavedSlices: z.number().int(),
 });
 export type SegmentationInfo = z.infer<typeof SegmentationInfoSchema>;
+
+/** Unsaved work found when a segmentation is opened: autosaved by an earlier session (e.g. before a crash). */
+export const RecoveredWorkSchema = z.object({ slices: z.number().int(), lastEditAt: z.string(), authors: z.array(z.string()) });
+export type RecoveredWork = z.infer<typeof RecoveredWorkSchema>;
 
 export const AuditEntrySchema = z.object({
   id: z.number().int(),
@@ -62,3 +114,20 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const _sameSegment: Same<z.infer<typeof SegmentSchema>, Segment> = true;
 void _sameSegment;
+
+/** A per-label agreement row as the contract carries it: undefined values (NaN, Infinity) travel as null. */
+export const AgreementRowSchema = z.object({
+  label: z.number().int(),
+  dice: z.number(),
+  iou: z.number(),
+  sensitivity: z.number().nullable(),
+  specificity: z.number().nullable(),
+  hausdorff95Mm: z.number().nullable(),
+  averageSurfaceDistanceMm: z.number().nullable(),
+  volumeAMl: z.number(),
+  volumeBMl: z.number(),
+  voxelsA: z.number().int(),
+  voxelsB: z.number().int(),
+  truePositives: z.number().int(),
+});
+export type AgreementRow = z.infer<typeof AgreementRowSchema>;

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { DATABASE_FILE, currentSchemaVersion, integrityCheck, migrate, openDatabase, sqliteVersion } from '../../src/main/store/database.js';
-import { MIGRATIONS, type Migration } from '../../src/main/store/migrations.js';
+import { MIGRATIONS, type Migration, type MigrationContext } from '../../src/main/store/migrations.js';
 import { DelineateError } from '../../src/shared/errors.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'delineate-db-test-'));
@@ -231,7 +231,7 @@ describe('migrations', () => {
         { version: 1, name: 'app metadata' },
         { version: 2, name: 'notes' },
       ]);
-      assert.deepEqual(migrate(v2.db, [migration1, addNotes]), [], 'running again applies nothing');
+      assert.deepEqual(migrate(v2.db, [migration1, addNotes], { dataDir: ':memory:' }), [], 'running again applies nothing');
     } finally {
       v2.db.close();
     }
@@ -241,8 +241,8 @@ describe('migrations', () => {
     const db = new BetterSqlite3(':memory:');
     try {
       const order: number[] = [];
-      const tracked = [migration1, addNotes].map((m) => ({ ...m, up: (d: Database) => (order.push(m.version), m.up(d)) }));
-      assert.deepEqual(migrate(db, tracked), [1, 2]);
+      const tracked = [migration1, addNotes].map((m) => ({ ...m, up: (d: Database, c: MigrationContext) => (order.push(m.version), m.up(d, c)) }));
+      assert.deepEqual(migrate(db, tracked, { dataDir: ':memory:' }), [1, 2]);
       assert.deepEqual(order, [1, 2]);
     } finally {
       db.close();
@@ -286,7 +286,7 @@ describe('migrations', () => {
     const db = new BetterSqlite3(':memory:');
     try {
       const failing: Migration = { version: 3, name: 'fails', up: () => { throw new Error('nope'); } };
-      assert.throws(() => migrate(db, [migration1, addNotes, failing]), /nope/);
+      assert.throws(() => migrate(db, [migration1, addNotes, failing], { dataDir: ':memory:' }), /nope/);
       assert.equal(currentSchemaVersion(db), 2);
       assert.deepEqual(tableNames(db), ['app_meta', 'notes', 'schema_migrations']);
     } finally {
@@ -297,9 +297,9 @@ describe('migrations', () => {
   test('migrate refuses a schema newer than the list with conflict, without changing it', () => {
     const db = new BetterSqlite3(':memory:');
     try {
-      migrate(db, [migration1, addNotes]);
+      migrate(db, [migration1, addNotes], { dataDir: ':memory:' });
       assert.throws(
-        () => migrate(db, [migration1]),
+        () => migrate(db, [migration1], { dataDir: ':memory:' }),
         (err: unknown) => err instanceof DelineateError && err.code === 'conflict' && err.details?.current === 2 && err.details?.latest === 1,
       );
       assert.equal(currentSchemaVersion(db), 2);

@@ -41,19 +41,21 @@ describe('review states and audit log', () => {
     fs.rmSync(inputDir, { recursive: true, force: true });
   });
 
+  const revision = async () => (await call('segmentation.open', { seriesId })).revision as number;
+
   test('draft → submitted → changes-requested → submitted → accepted → draft; read-only while submitted or accepted', async () => {
     assert.equal((await call('segmentation.open', { seriesId })).reviewState, 'draft');
-    await call('segmentation.writeSlices', { id, slices: [1], data: slice });
+    await call('segmentation.writeSlices', { id, baseRevision: await revision(), slices: [1], data: slice });
     await rejects(call('segmentation.review', { id, to: 'accepted' }), 'conflict', /A draft segmentation cannot become accepted \(it can become: submitted\)/);
     assert.equal((await call('segmentation.review', { id, to: 'submitted' })).reviewState, 'submitted');
-    await rejects(call('segmentation.writeSlices', { id, slices: [1], data: slice }), 'conflict', /is submitted and read-only/);
+    await rejects(call('segmentation.writeSlices', { id, baseRevision: await revision(), slices: [1], data: slice }), 'conflict', /is submitted and read-only/);
     await rejects(call('segmentation.review', { id, to: 'changes-requested' }), 'invalid_params', /needs a comment/);
     await call('segmentation.review', { id, to: 'changes-requested', comment: 'extend to the apex, "please", slices 1, 2' });
-    await call('segmentation.writeSlices', { id, slices: [2], data: slice });
+    await call('segmentation.writeSlices', { id, baseRevision: await revision(), slices: [2], data: slice });
     await call('segmentation.review', { id, to: 'submitted' });
     await call('segmentation.review', { id, to: 'accepted' });
-    await rejects(call('segmentation.writeSlices', { id, slices: [0], data: slice }), 'conflict', /is accepted and read-only: reopen it as a draft/);
-    await rejects(call('segmentation.setSegments', { id, segments: [] }), 'conflict', /read-only/);
+    await rejects(call('segmentation.writeSlices', { id, baseRevision: await revision(), slices: [0], data: slice }), 'conflict', /is accepted and read-only: reopen it as a draft/);
+    await rejects(call('segmentation.setSegments', { id, baseRevision: await revision(), segments: [] }), 'conflict', /read-only/);
     assert.equal((await call('segmentation.review', { id, to: 'draft' })).reviewState, 'draft');
     const reviews = services.db.prepare('SELECT from_state, to_state, author FROM segmentation_reviews WHERE segmentation_id = ? ORDER BY id').all(id) as { from_state: string; to_state: string; author: string }[];
     assert.deepEqual(reviews.map((r) => `${r.from_state}>${r.to_state}`), ['draft>submitted', 'submitted>changes-requested', 'changes-requested>submitted', 'submitted>accepted', 'accepted>draft']);
@@ -96,7 +98,7 @@ describe('review states and audit log', () => {
       VALUES (1, 'k', '1.2.3', 'dicom', 'CT', '', '[1,1,1]', '[1,1,1]', '[]', 'int16', 1, '[]', '[]', 0, 'v', 2, 'now')`);
     v3.db.exec(`INSERT INTO segmentations (series_id, label_type, segments, label_file, created_at, updated_at) VALUES (1, 'uint8', '[]', 'f', 'now', 'now')`);
     v3.db.close();
-    const upgraded = openDatabase(dir);
+    const upgraded = openDatabase(dir, MIGRATIONS.filter((m) => m.version <= 4));
     assert.deepEqual(upgraded.applied, [4]);
     assert.equal((upgraded.db.prepare('SELECT review_state FROM segmentations').get() as { review_state: string }).review_state, 'draft');
     upgraded.db.close();

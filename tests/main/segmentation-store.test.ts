@@ -49,16 +49,17 @@ describe('segmentation store', () => {
   });
 
   test('edited slices are stored and read back; other slices keep their voxels', async () => {
-    const { id } = await call('segmentation.open', { seriesId });
+    const { id, revision } = await call('segmentation.open', { seriesId });
     const slice = dims[0]! * dims[1]!;
     const data = new Uint8Array(2 * slice);
     data.fill(1, 10, 50);
     data.fill(2, slice + 100, slice + 130);
     const events: unknown[] = [];
     const off = services.bus.subscribe((name, payload) => name === 'store.changed' && events.push(payload));
-    const result = await call('segmentation.writeSlices', { id, slices: [1, 4], data });
+    const result = await call('segmentation.writeSlices', { id, baseRevision: revision, slices: [1, 4], data });
     off();
-    assert.equal(result.slices, 2);
+    assert.equal(result.revision, (revision as number) + 1);
+    assert.equal(result.unsavedSlices, 2);
     assert.deepEqual(events, [{ entity: 'segmentation', ids: [String(id)] }]);
     const back = (await call('segmentation.open', { seriesId })).data;
     assert.deepEqual(back.subarray(slice, 2 * slice), data.subarray(0, slice));
@@ -67,25 +68,27 @@ describe('segmentation store', () => {
   });
 
   test('a write of the wrong size or outside the grid is refused and changes nothing', async () => {
-    const { id } = await call('segmentation.open', { seriesId });
+    const { id, revision: baseRevision } = await call('segmentation.open', { seriesId });
     const before = (await call('segmentation.open', { seriesId })).data.slice();
-    await assert.rejects(call('segmentation.writeSlices', { id, slices: [0], data: new Uint8Array(7).fill(3) }), /1 slice\(s\) need 480 bytes, got 7/);
-    await assert.rejects(call('segmentation.writeSlices', { id, slices: [6], data: new Uint8Array(480).fill(3) }), /slice 6 is outside 0\.\.5/);
-    await assert.rejects(call('segmentation.writeSlices', { id: 999, slices: [0], data: new Uint8Array(480) }), /No segmentation 999/);
+    await assert.rejects(call('segmentation.writeSlices', { id, baseRevision, slices: [0], data: new Uint8Array(7).fill(3) }), /1 slice\(s\) need 480 bytes, got 7/);
+    await assert.rejects(call('segmentation.writeSlices', { id, baseRevision, slices: [6], data: new Uint8Array(480).fill(3) }), /slice 6 is outside 0\.\.5/);
+    await assert.rejects(call('segmentation.writeSlices', { id: 999, baseRevision, slices: [0], data: new Uint8Array(480) }), /No segmentation 999/);
+    assert.equal((await call('segmentation.open', { seriesId })).revision, baseRevision, 'a refused write does not bump the revision');
     assert.deepEqual((await call('segmentation.open', { seriesId })).data, before);
     assert.equal(integrityCheck(services.db).ok, true);
   });
 
   test('segments are replaced as a list; duplicate values and values beyond uint8 are refused', async () => {
-    const { id } = await call('segmentation.open', { seriesId });
+    const { id, revision } = await call('segmentation.open', { seriesId });
     const segments = [
       { value: 1, name: 'Liver', color: [200, 100, 50], visible: true, locked: false, category: { scheme: 'SCT', value: '123037004', meaning: 'Anatomical Structure' }, type: { scheme: 'SCT', value: '10200004', meaning: 'Liver' } },
       { value: 2, name: 'Tumour', color: [255, 0, 0], visible: false, locked: true },
     ];
-    const info = await call('segmentation.setSegments', { id, segments });
+    const info = await call('segmentation.setSegments', { id, baseRevision: revision, segments });
     assert.deepEqual(info.segments, segments);
     assert.deepEqual((await call('segmentation.open', { seriesId })).segments, segments);
-    await assert.rejects(call('segmentation.setSegments', { id, segments: [segments[0], { ...segments[1], value: 1 }] }), /same label value/);
-    await assert.rejects(call('segmentation.setSegments', { id, segments: [{ ...segments[1], value: 300 }] }), /at most 255/);
+    await assert.rejects(call('segmentation.setSegments', { id, baseRevision: info.revision, segments: [segments[0], { ...segments[1], value: 1 }] }), /same label value/);
+    await assert.rejects(call('segmentation.setSegments', { id, baseRevision: info.revision, segments: [{ ...segments[1], value: 300 }] }), /at most 255/);
+    await assert.rejects(call('segmentation.setSegments', { id, baseRevision: revision, segments }), /was changed by .* after you loaded it/, 'a stale revision is a conflict');
   });
 });

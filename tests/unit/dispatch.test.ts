@@ -80,6 +80,21 @@ function makeHandlers() {
     'segmentation.review': () => {
       throw new DelineateError('not_found', 'none');
     },
+    'segmentation.saveVersion': () => {
+      throw new DelineateError('not_found', 'none');
+    },
+    'segmentation.keepMine': () => {
+      throw new DelineateError('not_found', 'none');
+    },
+    'segmentation.versions': () => {
+      throw new DelineateError('not_found', 'none');
+    },
+    'segmentation.loadVersion': () => {
+      throw new DelineateError('not_found', 'none');
+    },
+    'segmentation.compare': () => {
+      throw new DelineateError('not_found', 'none');
+    },
     'audit.list': () => [],
   };
   return {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { DelineateError } from '../../shared/errors.js';
 import { restoreHint } from './backup.js';
-import { MIGRATIONS, type Migration } from './migrations.js';
+import { MIGRATIONS, type Migration, type MigrationContext } from './migrations.js';
 
 export const DATABASE_FILE = 'delineate.sqlite';
 
@@ -38,7 +38,7 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[] =
     throw new DelineateError('invalid_input', `Cannot open the store ${file}: ${(err as Error).message}. Nothing was written to it. ${restoreHint(dataDir, file)}`, { file });
   }
   try {
-    const applied = migrate(db, migrations);
+    const applied = migrate(db, migrations, { dataDir });
     return { db, file, applied };
   } catch (err) {
     db.close();
@@ -46,7 +46,7 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[] =
   }
 }
 
-export function migrate(db: Database, migrations: readonly Migration[]): number[] {
+export function migrate(db: Database, migrations: readonly Migration[], context: MigrationContext): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -64,7 +64,7 @@ export function migrate(db: Database, migrations: readonly Migration[]): number[
   for (const migration of migrations) {
     if (migration.version <= current) continue;
     db.transaction(() => {
-      migration.up(db);
+      migration.up(db, context);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         migration.version,
         migration.name,

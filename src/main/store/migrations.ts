@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { compressSlice } from '../segmentation/slice-codec.js';
 
 /**
  * Forward-only, numbered schema migrations. Never edit a migration that has shipped: add the next one.
@@ -7,7 +10,12 @@ import type { Database } from 'better-sqlite3';
 export interface Migration {
   version: number;
   name: string;
-  up(db: Database): void;
+  up(db: Database, context: MigrationContext): void;
+}
+
+/** What a migration may need besides the database: files it moves into the store live under dataDir. */
+export interface MigrationContext {
+  dataDir: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -123,6 +131,82 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
       `);
+    },
+  },
+  {
+    version: 5,
+    name: 'immutable segmentation versions with provenance, compressed slices and the autosave journal',
+    up(db, { dataDir }) {
+      db.exec(`
+        CREATE TABLE segmentation_versions (
+          id              INTEGER PRIMARY KEY,
+          segmentation_id INTEGER NOT NULL REFERENCES segmentations(id) ON DELETE CASCADE,
+          number          INTEGER NOT NULL,
+          parent_id       INTEGER REFERENCES segmentation_versions(id),
+          name            TEXT NOT NULL,
+          author          TEXT NOT NULL,
+          created_at      TEXT NOT NULL,
+          source          TEXT NOT NULL CHECK (source IN ('manual', 'ai', 'import', 'merge')),
+          provenance      TEXT NOT NULL,
+          label_type      TEXT NOT NULL CHECK (label_type IN ('uint8', 'uint16')),
+          segments        TEXT NOT NULL,
+          -- 1: holds every non-empty slice; 0: XOR deltas of the slices changed since the parent
+          snapshot        INTEGER NOT NULL CHECK (snapshot IN (0, 1)),
+          -- deltas between this version and its snapshot (0 for a snapshot): bounds load time
+          chain_length    INTEGER NOT NULL,
+          payload_bytes   INTEGER NOT NULL,
+          UNIQUE (segmentation_id, number)
+        ) STRICT;
+        CREATE TRIGGER segmentation_versions_immutable BEFORE UPDATE ON segmentation_versions
+          BEGIN SELECT RAISE(ABORT, 'segmentation versions are immutable: save a new version'); END;
+        CREATE TABLE version_slices (
+          version_id INTEGER NOT NULL REFERENCES segmentation_versions(id) ON DELETE CASCADE,
+          k          INTEGER NOT NULL,
+          payload    BLOB NOT NULL,
+          PRIMARY KEY (version_id, k)
+        ) STRICT;
+        CREATE TRIGGER version_slices_immutable BEFORE UPDATE ON version_slices
+          BEGIN SELECT RAISE(ABORT, 'segmentation versions are immutable: save a new version'); END;
+        -- the autosave journal: slices edited since the head version, one row per slice, full content
+        CREATE TABLE working_slices (
+          segmentation_id INTEGER NOT NULL REFERENCES segmentations(id) ON DELETE CASCADE,
+          k               INTEGER NOT NULL,
+          payload         BLOB NOT NULL,
+          session         TEXT NOT NULL,
+          author          TEXT NOT NULL,
+          at              TEXT NOT NULL,
+          PRIMARY KEY (segmentation_id, k)
+        ) STRICT;
+        ALTER TABLE segmentations ADD COLUMN head_version_id INTEGER REFERENCES segmentation_versions(id);
+        -- bumped by every write: a write based on an older revision is a conflict
+        ALTER TABLE segmentations ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE segmentations ADD COLUMN changed_by TEXT NOT NULL DEFAULT '';
+      `);
+      // Label maps written as raw files before versioning become each segmentation's version 1.
+      const rows = db.prepare("SELECT id, label_type, segments, label_file, updated_at FROM segmentations WHERE label_file != ''").all() as {
+        id: number; label_type: string; segments: string; label_file: string; updated_at: string;
+      }[];
+      const dimsOf = db.prepare('SELECT dims FROM series JOIN segmentations ON segmentations.series_id = series.id WHERE segmentations.id = ?');
+      const insertVersion = db.prepare(
+        "INSERT INTO segmentation_versions (segmentation_id, number, parent_id, name, author, created_at, source, provenance, label_type, segments, snapshot, chain_length, payload_bytes) VALUES (?, 1, NULL, 'Before versioning', 'migration', ?, 'manual', '{}', ?, ?, 1, 0, ?)",
+      );
+      const insertSlice = db.prepare('INSERT INTO version_slices (version_id, k, payload) VALUES (?, ?, ?)');
+      for (const row of rows) {
+        const dims = JSON.parse((dimsOf.get(row.id) as { dims: string }).dims) as number[];
+        const sliceBytes = dims[0]! * dims[1]! * (row.label_type === 'uint8' ? 1 : 2);
+        const file = path.join(dataDir, row.label_file);
+        const data = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
+        const slices: [number, Uint8Array][] = [];
+        for (let k = 0; k * sliceBytes < data.byteLength; k++) {
+          const payload = compressSlice(data.subarray(k * sliceBytes, (k + 1) * sliceBytes));
+          if (payload.byteLength) slices.push([k, payload]);
+        }
+        const bytes = slices.reduce((n, [, p]) => n + p.byteLength, 0);
+        const versionId = Number(insertVersion.run(row.id, row.updated_at, row.label_type, row.segments, bytes).lastInsertRowid);
+        for (const [k, payload] of slices) insertSlice.run(versionId, k, payload);
+        // the file itself is removed once this has committed (SegmentationStore.removeLegacyLabelFiles)
+        db.prepare("UPDATE segmentations SET head_version_id = ?, revision = 1, label_file = '' WHERE id = ?").run(versionId, row.id);
+      }
     },
   },
 ];

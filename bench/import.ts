@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { planVolumes } from '../src/main/studies/dicom/series-builder.js';
 import { scanInputs } from '../src/main/studies/scan.js';
 import { bytesPerVoxel, type VoxelType } from '../src/shared/volume.js';
@@ -14,6 +15,8 @@ import type { Benchmark } from './harness.js';
 
 const CACHE = path.join(os.tmpdir(), 'delineate-bench-ct-512x512x600');
 const SHARED_DATA = path.resolve('..', 'shared', 'data');
+/** The compiled child beside this module, so a build into any output dir benchmarks itself. */
+const IMPORT_CHILD = fileURLToPath(new URL('./import-child.js', import.meta.url));
 
 /** The synthetic 512×512×600 CT (generated once per machine into the temp dir). */
 export function syntheticCtDir(): string {
@@ -46,7 +49,7 @@ function timeDcm2niix(dir: string): number {
 
 function timeOurs(dir: string): { wallMs: number; peakOverVoxels: number; voxelBytes: number } {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'delineate-bench-store-'));
-  const r = spawnSync(process.execPath, ['dist/bench/import-child.js', dataDir, dir], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [IMPORT_CHILD, dataDir, dir], { encoding: 'utf8' });
   fs.rmSync(dataDir, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`import failed: ${r.stderr}`);
   const result = JSON.parse(r.stdout) as { wallMs: number; baselineRss: number; peakRss: number; series: { dims: number[]; voxelType: VoxelType }[] };

@@ -9,6 +9,7 @@
  */
 import { allocateVoxels, type Volume, type VoxelArray, type VoxelType } from '../../../shared/volume.js';
 import type { SliceSource } from './instance.js';
+import type { NativePixelData } from './pixel-data-locator.js';
 import type { OutputSpec, RescaledFile, SlicePlacement } from './pixels/worker-protocol.js';
 import type { PlannedVolume } from './series-builder.js';
 
@@ -80,8 +81,11 @@ export async function assembleSlices(volume: PlannedVolume, decode: DecodeFile, 
   const sliceLength = plan.dims[0] * plan.dims[1] * components;
 
   const byFile = new Map<string, SlicePlacement[]>();
+  const native = new Map<string, NativePixelData>();
   plan.slices.forEach((slice, k) => {
-    if (slice) byFile.set(slice.file, [...(byFile.get(slice.file) ?? []), placementOf(k, slice)]);
+    if (!slice) return;
+    byFile.set(slice.file, [...(byFile.get(slice.file) ?? []), placementOf(k, slice)]);
+    if (slice.native) native.set(slice.file, slice.native);
   });
   const total = plan.slices.length;
   let done = total - [...byFile.values()].reduce((n, list) => n + list.length, 0); // empty slots
@@ -90,26 +94,42 @@ export async function assembleSlices(volume: PlannedVolume, decode: DecodeFile, 
   const work = [...byFile.entries()];
   let next = 0;
   const widerType = INTEGER_RANGES[voxelType]?.[2];
+  // Decodes write into target.fd from worker threads: on a failure or cancel, no new file starts, and
+  // this returns only once every decode in flight has settled, so the caller may close the file.
+  let failure: { error: unknown } | null = null;
   const worker = async () => {
-    while (next < work.length) {
-      options.signal?.throwIfAborted();
-      const [file, slices] = work[next++]!;
-      let decoded: RescaledFile;
-      try {
-        decoded = await decode(file, { voxelType, sliceLength, slices, ...(target.fd === undefined ? {} : { fd: target.fd }) });
-      } catch (err) {
-        throw new SliceDecodeError(file, (err as Error).message);
+    while (next < work.length && !failure) {
+      if (options.signal?.aborted) {
+        failure = { error: options.signal.reason };
+        return;
       }
-      options.signal?.throwIfAborted();
-      if (decoded.overflow && widerType) throw new VoxelRangeError(widerType);
-      options.onFileHashed?.(file, decoded.sha256);
-      minimum = Math.min(minimum, decoded.min);
-      decoded.slices.forEach((slice, i) => target.writeSlice(slices[i]!.k, slice));
-      done += slices.length;
-      options.onProgress?.(done, total);
+      const [file, slices] = work[next++]!;
+      try {
+        let decoded: RescaledFile;
+        try {
+          const output: OutputSpec = { voxelType, sliceLength, slices };
+          if (target.fd !== undefined) output.fd = target.fd;
+          const located = native.get(file);
+          if (located) output.native = located;
+          decoded = await decode(file, output);
+        } catch (err) {
+          throw new SliceDecodeError(file, (err as Error).message);
+        }
+        if (failure) return;
+        options.signal?.throwIfAborted();
+        if (decoded.overflow && widerType) throw new VoxelRangeError(widerType);
+        options.onFileHashed?.(file, decoded.sha256);
+        minimum = Math.min(minimum, decoded.min);
+        decoded.slices.forEach((slice, i) => target.writeSlice(slices[i]!.k, slice));
+        done += slices.length;
+        options.onProgress?.(done, total);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
 
   // Missing slices (planned empty slots) take the volume minimum: background, not a bright band.
   if (byFile.size > 0 && plan.slices.some((s) => s === null)) {

@@ -19,9 +19,19 @@ interface Dcmjs {
   log: { setLevel?(level: string): void; level?: unknown };
 }
 
-const dcmjs = createRequire(import.meta.url)('dcmjs') as Dcmjs;
-// dcmjs logs every unknown private tag at warn level; our own errors carry what matters.
-dcmjs.log.setLevel?.('error');
+// Loaded on first use: most files never need it (lean-header.ts), and it costs ~50 ms per thread to load.
+let loaded: unknown;
+/** The dcmjs module (CommonJS, so one instance per thread), loaded and quietened on first use. */
+export function loadDcmjs(): unknown {
+  if (!loaded) {
+    const module = createRequire(import.meta.url)('dcmjs') as Dcmjs;
+    // dcmjs logs every unknown private tag at warn level; our own errors carry what matters.
+    module.log.setLevel?.('error');
+    loaded = module;
+  }
+  return loaded;
+}
+const dcmjs = () => loadDcmjs() as Dcmjs;
 
 export const PIXEL_DATA_TAG = '7FE00010';
 
@@ -46,8 +56,8 @@ export function hasDicomPreamble(bytes: Uint8Array): boolean {
 export function parseDicomHeader(bytes: Uint8Array): ParsedDicom {
   if (!hasDicomPreamble(bytes)) throw new NotDicomError('no DICOM preamble ("DICM" at byte 128)');
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const parsed = dcmjs.data.DicomMessage.readFile(buffer, { untilTag: PIXEL_DATA_TAG, includeUntilTagValue: false });
+  const parsed = dcmjs().data.DicomMessage.readFile(buffer, { untilTag: PIXEL_DATA_TAG, includeUntilTagValue: false });
   const transferSyntaxUid = String(parsed.meta['00020010']?.Value?.[0] ?? '').replace(/\0/g, '').trim();
   if (!transferSyntaxUid) throw new NotDicomError('file meta information has no Transfer Syntax UID');
-  return { transferSyntaxUid, dataset: dcmjs.data.DicomMetaDictionary.naturalizeDataset(parsed.dict) };
+  return { transferSyntaxUid, dataset: dcmjs().data.DicomMetaDictionary.naturalizeDataset(parsed.dict) };
 }

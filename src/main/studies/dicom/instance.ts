@@ -7,6 +7,7 @@ import type { SliceInfo } from '../../../shared/series-plan.js';
 import type { Vec3 } from '../../../shared/volume.js';
 import type { StudyRecord } from '../../store/studies-repo.js';
 import type { NaturalDataset } from './dcmjs-reader.js';
+import type { NativePixelData } from './pixel-data-locator.js';
 
 /** The study attributes of an instance are exactly what the store records of a study. */
 export type StudyMeta = StudyRecord;
@@ -38,6 +39,8 @@ export interface SliceSource extends SliceInfo {
   mosaicColumns: number;
   rescaleSlope: number;
   rescaleIntercept: number;
+  /** set by the header pass on a classic single-frame slice of native 16-bit grey data */
+  native?: NativePixelData;
 }
 
 export interface DicomInstance {

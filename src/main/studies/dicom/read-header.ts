@@ -4,8 +4,10 @@
  * Reads the first 64 KiB, and the whole file only when the header is longer.
  */
 import fs from 'node:fs';
-import { NotDicomError, PIXEL_DATA_TAG, hasDicomPreamble, parseDicomHeader, type ParsedDicom } from './dcmjs-reader.js';
+import { NotDicomError, PIXEL_DATA_TAG, hasDicomPreamble, parseDicomHeader, type NaturalDataset, type ParsedDicom } from './dcmjs-reader.js';
 import { UnsupportedInstanceError, toInstance, type DicomInstance } from './instance.js';
+import { readLeanHeader } from './lean-header.js';
+import { nativePixelDataOf } from './pixel-data-locator.js';
 import type { HeaderResult } from './pixels/worker-protocol.js';
 
 const HEAD_BYTES = 64 * 1024;
@@ -21,11 +23,14 @@ function readHead(file: string, size: number): Uint8Array {
   }
 }
 
-export function readDicomInstance(file: string): DicomInstance {
+/** `lean: false` always parses with dcmjs (tests hold the two readers to the same instances). */
+export function readDicomInstance(file: string, options: { lean?: boolean } = {}): DicomInstance {
   const size = fs.statSync(file).size;
   if (size === 0) throw new NotDicomError('empty file (0 bytes)');
   let bytes = readHead(file, size);
   if (!hasDicomPreamble(bytes)) throw new NotDicomError(size < 132 ? `too short for DICOM (${size} bytes)` : 'not DICOM: no "DICM" marker at byte 128');
+  const lean = options.lean === false ? null : readLeanHeader(bytes);
+  if (lean) return instanceOf(file, bytes, lean.transferSyntaxUid, lean.dataset, true);
   let parsed: ParsedDicom | null = null;
   if (bytes.byteLength < size) {
     try {
@@ -46,7 +51,18 @@ export function readDicomInstance(file: string): DicomInstance {
   }
   const ds = parsed.dataset;
   const hasPixels = ['PixelData', 'FloatPixelData', 'DoubleFloatPixelData'].some((k) => k in ds);
-  return toInstance(file, parsed.transferSyntaxUid, ds, hasPixels);
+  return instanceOf(file, bytes, parsed.transferSyntaxUid, ds, hasPixels);
+}
+
+/** The instance, with where its pixels lie when the decode pass can skip parsing it (see NativePixelData). */
+function instanceOf(file: string, bytes: Uint8Array, transferSyntaxUid: string, ds: NaturalDataset, hasPixels: boolean): DicomInstance {
+  const instance = toInstance(file, transferSyntaxUid, ds, hasPixels);
+  const [slice, more] = instance.slices;
+  if (slice && !more && slice.tile === -1) {
+    const native = nativePixelDataOf(bytes, transferSyntaxUid, ds);
+    if (native) slice.native = native;
+  }
+  return instance;
 }
 
 /** The header, or the reason a user sees for skipping the file. Never throws. */

@@ -1,7 +1,9 @@
 /**
  * A pool of worker threads that decode DICOM files: each worker reads its file, decodes it and
  * transfers the frames back. A failed file rejects only its own call; a crashed worker is dropped and
- * a fresh one started when there is work. Workers start on demand, up to `threads`.
+ * a fresh one started when there is work. Workers start on demand, up to `threads`. Each worker has up
+ * to PIPELINE requests posted ahead, so it never waits for the main thread between small files (a
+ * header takes less than a message round trip); it handles them strictly one after another.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -30,8 +32,11 @@ interface Job {
 
 interface Slot {
   worker: Worker;
-  job: Job | null;
+  /** posted and not yet answered, oldest first: the worker handles them in this order */
+  jobs: Job[];
 }
+
+const PIPELINE = 4;
 
 export class DecodePool {
   private readonly slots: Slot[] = [];
@@ -75,7 +80,7 @@ export class DecodePool {
   async close(): Promise<void> {
     this.closed = true;
     const slots = this.slots.splice(0);
-    const pending = [...this.queue.splice(0), ...slots.flatMap((slot) => (slot.job ? [slot.job] : []))];
+    const pending = [...this.queue.splice(0), ...slots.flatMap((slot) => slot.jobs)];
     for (const job of pending) job.reject(new PixelDataError(job.request.path, 'the decode pool was closed before the file was decoded'));
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
@@ -89,21 +94,30 @@ export class DecodePool {
     return { threads: this.threads, workers: this.slots.length, peakBusy: this.peakBusy, crashes: this.crashes };
   }
 
+  /** An idle worker first, then a new one, then the least loaded with room in its pipeline. */
+  private nextSlot(): Slot | undefined {
+    const idle = this.slots.find((s) => s.jobs.length === 0);
+    if (idle) return idle;
+    if (this.slots.length < this.threads) return this.spawn();
+    const least = this.slots.reduce<Slot | undefined>((best, s) => (!best || s.jobs.length < best.jobs.length ? s : best), undefined);
+    return least && least.jobs.length < PIPELINE ? least : undefined;
+  }
+
   private pump(): void {
     while (this.queue.length > 0) {
-      const slot = this.slots.find((s) => !s.job) ?? (this.slots.length < this.threads ? this.spawn() : undefined);
+      const slot = this.nextSlot();
       if (!slot) return;
       const job = this.queue.shift()!;
-      slot.job = job;
+      slot.jobs.push(job);
       slot.worker.ref(); // keep the process alive while a file is in flight
       slot.worker.postMessage(job.request);
-      this.peakBusy = Math.max(this.peakBusy, this.slots.filter((s) => s.job).length);
+      this.peakBusy = Math.max(this.peakBusy, this.slots.filter((s) => s.jobs.length > 0).length);
     }
   }
 
   private spawn(): Slot {
     const worker = new Worker(this.options.workerUrl ?? new URL('./decode-worker.js', import.meta.url));
-    const slot: Slot = { worker, job: null };
+    const slot: Slot = { worker, jobs: [] };
     worker.on('message', (reply: DecodeReply) => this.settle(slot, reply));
     worker.on('error', (error: Error) => this.crashed(slot, `the decode worker crashed: ${error.message}`));
     worker.on('exit', (code: number) => this.crashed(slot, `the decode worker exited (code ${code})`));
@@ -113,24 +127,28 @@ export class DecodePool {
   }
 
   private settle(slot: Slot, reply: DecodeReply): void {
-    const job = slot.job;
-    if (!job || job.request.id !== reply.id) return;
-    slot.job = null;
-    slot.worker.unref();
+    const index = slot.jobs.findIndex((j) => j.request.id === reply.id);
+    if (index < 0) return;
+    const [job] = slot.jobs.splice(index, 1) as [Job];
+    if (slot.jobs.length === 0) slot.worker.unref();
     if (reply.ok) job.resolve(reply.result);
     else job.reject(reviveError(reply.error));
     this.pump();
   }
 
-  /** 'error' is followed by 'exit': the first one retires the slot, the second finds it gone. */
+  /**
+   * 'error' is followed by 'exit': the first one retires the slot, the second finds it gone. The worker
+   * was handling its oldest request (it takes them in order): that file fails, the ones posted behind
+   * it go back to the front of the queue for another worker.
+   */
   private crashed(slot: Slot, problem: string): void {
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
     this.slots.splice(index, 1);
     this.crashes++;
-    const job = slot.job;
-    slot.job = null;
+    const [job, ...waiting] = slot.jobs.splice(0);
     job?.reject(new PixelDataError(job.request.path, problem));
+    this.queue.unshift(...waiting);
     void slot.worker.terminate();
     this.pump(); // starts a replacement if files are waiting
   }

@@ -9,6 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import { readHeaderResult } from '../read-header.js';
 import { decodeDicomFile } from './decode.js';
 import { PixelDataError } from './errors.js';
+import { fastRescale } from './native-fast-path.js';
 import { decodeSlices } from './place-slices.js';
 import { serializeError, type DecodeReply, type DecodeRequest, type OutputSpec, type RescaledFile, type TaskResult } from './worker-protocol.js';
 
@@ -24,6 +25,8 @@ function read(path: string): Uint8Array {
 
 /** The file's slices of a volume (see decodeSlices), hashed from the same read. */
 async function rescaled(path: string, output: OutputSpec): Promise<RescaledFile> {
+  const fast = fastRescale(path, output);
+  if (fast) return fast;
   const bytes = read(path);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   return { ...(await decodeSlices(bytes, path, output)), sha256 };
@@ -53,4 +56,9 @@ async function handle(port: NonNullable<typeof parentPort>, request: DecodeReque
 
 if (!parentPort) throw new Error('decode-worker.js runs only as a worker thread (see DecodePool)');
 const port = parentPort;
-port.on('message', (request: DecodeRequest) => void handle(port, request));
+// The pool posts several requests ahead; they are handled strictly in order, one at a time, so the
+// pool knows which file a crash belongs to and a worker never holds two files' bytes at once.
+let chain: Promise<void> = Promise.resolve();
+port.on('message', (request: DecodeRequest) => {
+  chain = chain.then(() => handle(port, request));
+});

@@ -10,7 +10,7 @@
  *   with an empty BOT it holds one entry per fragment.
  * - A value longer than the file is cut to the bytes present (with a log line), not rejected.
  */
-import { createRequire } from 'node:module';
+import { loadDcmjs } from '../dcmjs-reader.js';
 
 interface DcmjsElement {
   vr: string;
@@ -32,9 +32,9 @@ interface Dcmjs {
   log: { getLogger(name: string): DcmjsLogger };
 }
 
-// The CommonJS build, so this is the same dcmjs instance as the rest of the main process uses.
-const dcmjs = createRequire(import.meta.url)('dcmjs') as Dcmjs;
-const validationLog = dcmjs.log.getLogger('validation.dcmjs');
+// The same dcmjs instance as the header reader's, loaded on first use: the native fast path
+// (native-fast-path.ts) leaves most workers without a full parse.
+const dcmjs = () => loadDcmjs() as Dcmjs;
 
 /** One entry of encapsulated Pixel Data as dcmjs returns it: a fragment, or a BOT-grouped frame. */
 export type PixelItem = Uint8Array | Uint8Array[];
@@ -87,11 +87,12 @@ function wholeArrayBuffer(bytes: Uint8Array): ArrayBuffer {
 export function parseDataset(bytes: Uint8Array, isEncapsulated: (transferSyntaxUid: string) => boolean): ParsedDataset {
   // dcmjs reports every implicit-VR "OB or OW" element as a validation *error*; silence it for this
   // synchronous call only so other users of dcmjs keep their logging.
+  const validationLog = dcmjs().log.getLogger('validation.dcmjs');
   const level = validationLog.getLevel();
   validationLog.setLevel('silent', false);
   let parsed: { meta: DcmjsDataset; dict: DcmjsDataset };
   try {
-    parsed = dcmjs.data.DicomMessage.readFile(wholeArrayBuffer(bytes), { noCopy: true });
+    parsed = dcmjs().data.DicomMessage.readFile(wholeArrayBuffer(bytes), { noCopy: true });
   } finally {
     validationLog.setLevel(level, false);
   }

@@ -44,30 +44,30 @@ export function simdKernels(): Kernels | null {
 
 const LIMITS16: Partial<Record<VoxelType, [number, number]>> = { int16: [-32768, 32767], uint16: [0, 65535] };
 
-/**
- * The fused conversion (see samplesToVoxels) on the SIMD kernel, or null when this case is not one it
- * handles. Overflow is decided from the stored range mapped through slope and intercept, exactly as
- * the JavaScript loop decides it; the kernel's 16-bit lanes wrap only in attempts that overflow.
- */
-export function samplesToVoxels16(
-  samples: IntegerSamples,
-  layout: SampleLayout,
-  voxelType: VoxelType,
-  slope: number,
-  intercept: number,
-): { data: VoxelArray; min: number; max: number; overflow: boolean } | null {
-  const limits = LIMITS16[voxelType];
-  if (!limits || samples.BYTES_PER_ELEMENT !== 2 || layout.bitsAllocated !== 16 || samples.length === 0) return null;
-  if (!Number.isInteger(slope) || !Number.isInteger(intercept)) return null;
+/** The kernel's memory from DATA on, `byteLength` long (grown as needed): for a caller that fills the sample words itself. */
+export function kernelBytes(byteLength: number): Uint8Array | null {
   const k = simdKernels();
   if (!k) return null;
-
-  const n = samples.length;
-  const n16 = Math.ceil(n / 8) * 8;
-  const needed = DATA + 2 * n16;
+  const needed = DATA + byteLength;
   if (k.memory.buffer.byteLength < needed) k.memory.grow(Math.ceil((needed - k.memory.buffer.byteLength) / PAGE));
+  return new Uint8Array(k.memory.buffer, DATA, byteLength);
+}
+
+/**
+ * Convert the first `n` sample words already in kernel memory (see kernelBytes) in place. `data` views
+ * the kernel's memory: copy or write it out before the next conversion. Words past `n` are overwritten.
+ */
+export function convertInKernel(
+  n: number,
+  layout: SampleLayout,
+  voxelType: 'int16' | 'uint16',
+  slope: number,
+  intercept: number,
+): { data: Int16Array | Uint16Array; min: number; max: number; overflow: boolean } | null {
+  const n16 = Math.ceil(n / 8) * 8;
+  if (!kernelBytes(2 * n16)) return null;
+  const k = simdKernels()!;
   const words = new Uint16Array(k.memory.buffer, DATA, n16);
-  words.set(new Uint16Array(samples.buffer, samples.byteOffset, n)); // the same bits, whatever the signedness
   words.fill(words[0]!, n); // pad with a real sample so the lanes past the end leave min/max alone
 
   const signed = layout.pixelRepresentation === 1;
@@ -80,7 +80,31 @@ export function samplesToVoxels16(
   const b = high * slope + intercept;
   const min = Math.min(a, b);
   const max = Math.max(a, b);
-  const data = allocateVoxels(voxelType, n);
-  data.set(new (voxelType === 'int16' ? Int16Array : Uint16Array)(k.memory.buffer, DATA, n));
+  const limits = LIMITS16[voxelType]!;
+  const data = new (voxelType === 'int16' ? Int16Array : Uint16Array)(k.memory.buffer, DATA, n);
   return { data, min, max, overflow: min < limits[0] || max > limits[1] };
+}
+
+/**
+ * The fused conversion (see samplesToVoxels) on the SIMD kernel, or null when this case is not one it
+ * handles. Overflow is decided from the stored range mapped through slope and intercept, exactly as
+ * the JavaScript loop decides it; the kernel's 16-bit lanes wrap only in attempts that overflow.
+ */
+export function samplesToVoxels16(
+  samples: IntegerSamples,
+  layout: SampleLayout,
+  voxelType: VoxelType,
+  slope: number,
+  intercept: number,
+): { data: VoxelArray; min: number; max: number; overflow: boolean } | null {
+  if ((voxelType !== 'int16' && voxelType !== 'uint16') || samples.BYTES_PER_ELEMENT !== 2 || layout.bitsAllocated !== 16 || samples.length === 0) return null;
+  if (!Number.isInteger(slope) || !Number.isInteger(intercept)) return null;
+  const n = samples.length;
+  const words = kernelBytes(2 * n);
+  if (!words) return null;
+  words.set(new Uint8Array(samples.buffer, samples.byteOffset, 2 * n)); // the same bits, whatever the signedness
+  const converted = convertInKernel(n, layout, voxelType, slope, intercept)!;
+  const data = allocateVoxels(voxelType, n);
+  data.set(converted.data);
+  return { ...converted, data };
 }

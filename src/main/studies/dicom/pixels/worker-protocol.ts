@@ -3,6 +3,7 @@ import { PixelDataError } from './errors.js';
 import type { DecodedFile } from './format.js';
 import type { VoxelArray, VoxelType } from '../../../../shared/volume.js';
 import type { DicomInstance } from '../instance.js';
+import type { NativePixelData } from '../pixel-data-locator.js';
 
 /** Where one slice of the volume comes from in a file: a frame, or a tile of a Siemens mosaic frame. */
 export interface SlicePlacement {
@@ -33,6 +34,8 @@ export interface OutputSpec {
    * slice is written at k × slice bytes by the worker itself and not sent back.
    */
   fd?: number;
+  /** where the header pass found the file's pixels: lets the worker skip parsing it (native-fast-path.ts) */
+  native?: NativePixelData;
 }
 
 /** The file's slices placed or returned, with the file's content hash computed from the same read. */

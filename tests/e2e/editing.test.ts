@@ -267,4 +267,79 @@ describe('segment editing (real delineate serve + Chromium)', () => {
       await probe.close();
     }
   });
+
+  async function usePaint() {
+    if ((await page.locator('[data-testid="edit-paint"].active').count()) === 0) await page.locator('[data-testid="edit-paint"]').click();
+  }
+
+  async function stroke(i0: number, i1: number, j: number) {
+    const from = await axialPoint(i0, j);
+    const to = await axialPoint(i1, j);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y, { steps: 3 });
+    await page.mouse.up();
+  }
+
+  async function probeCall(method: string, params: unknown): Promise<Record<string, unknown>> {
+    const probe = createServices({ dataDir, host: 'test', author: 'Other window' });
+    try {
+      const outcome = await dispatch(probe.handlers, method, params, { host: 'test' });
+      assert.ok(outcome.ok, JSON.stringify(!outcome.ok && outcome.error));
+      return outcome.result as Record<string, unknown>;
+    } finally {
+      await probe.close();
+    }
+  }
+
+  test('save a version, edit, compare with it (metrics and a diff overlay)', async () => {
+    await page.locator('[data-testid="version-name"]').fill('before the lobe');
+    await page.locator('[data-testid="save-version"]').click();
+    await page.locator('[data-testid="version-1"]', { hasText: 'before the lobe' }).waitFor();
+    await usePaint();
+    await stroke(8, 30, 34);
+    await storedLabels();
+    await page.locator('[data-testid="compare-version-1"]').click();
+    await page.locator('[data-testid="comparison-table"] tr[data-label]').first().waitFor();
+    const dices = (await page.locator('[data-testid="comparison-table"] tr[data-label] td:nth-child(2)').allTextContents()).map(Number);
+    assert.ok(dices.some((d) => d > 0 && d < 1), `the new stroke lowers one segment's Dice below 1: ${dices.join(', ')}`);
+    assert.match((await page.locator('[data-testid="diff-counts"]').textContent())!, /Added since the version: [1-9]\d* voxels/);
+    await page.locator('[data-testid="show-diff"]').check();
+    assert.ok(await page.locator('[data-testid="edit-paint"]').isDisabled(), 'no editing while the diff is shown');
+    const green = (p: number[]) => p[1]! > p[0]! + 20 && p[1]! > p[2]! + 20;
+    await waitUntil(async () => pixel(await axialPoint(20, 34)), green);
+    await screenshot(page, 'versions-compare-diff');
+    await page.locator('[data-testid="show-diff"]').uncheck();
+    await page.locator('[data-testid="close-comparison"]').click();
+    assert.ok(await page.locator('[data-testid="edit-paint"]').isEnabled());
+  });
+
+  test('a write from another window makes the next edit a conflict; "keep mine" keeps both as versions', async () => {
+    const opened = await probeCall('segmentation.open', { seriesId });
+    const k = await axialSlice();
+    const theirs = new Uint8Array(NX * NY).fill(2, 0, NX); // their edit: row 0 of slice k as segment 2
+    await probeCall('segmentation.writeSlices', { id: opened.id, baseRevision: opened.revision, slices: [k], data: theirs });
+    await usePaint();
+    await stroke(8, 30, 12);
+    await page.locator('[data-testid="conflict"]', { hasText: 'Other window' }).waitFor();
+    assert.ok(await page.locator('[data-testid="edit-paint"]').isDisabled(), 'editing pauses until the conflict is resolved');
+    await screenshot(page, 'versions-conflict');
+    await page.locator('[data-testid="keep-mine"]').click();
+    await page.locator('[data-testid="conflict"]').waitFor({ state: 'detached' });
+    const list = (await page.locator('[data-testid="version-list"]').textContent())!;
+    assert.match(list, /Unsaved work of Other window/);
+    assert.match(list, /Kept after an edit conflict/);
+    const mine = await storedLabels();
+    assert.notEqual(mine[20 + NX * (12 + NY * k)], 0, 'my stroke is the working state');
+    assert.equal(mine[NX * NY * k], 0, 'their row is not in mine');
+    const versions = (await probeCall('segmentation.versions', { id: opened.id })) as unknown as { id: number; name: string }[];
+    const theirsVersion = versions.find((v) => v.name === 'Unsaved work of Other window')!;
+    const loaded = await probeCall('segmentation.loadVersion', { id: opened.id, versionId: theirsVersion.id });
+    const theirLabels = loaded.encoding === 'runs' ? decodeRuns(loaded.data as Uint32Array, new Uint8Array(NX * NY * NZ)) : (loaded.data as Uint8Array);
+    assert.equal(theirLabels[NX * NY * k], 2, 'their edit is kept as a version');
+    // editing goes on after the conflict
+    await usePaint();
+    await stroke(8, 30, 16);
+    assert.notEqual((await storedLabels())[20 + NX * (16 + NY * k)], 0);
+  });
 });

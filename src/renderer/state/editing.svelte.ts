@@ -19,6 +19,8 @@ import type { HostClient } from '../lib/host-client.js';
 import { measureSince } from '../lib/profile.js';
 import { decodeRuns } from '../../shared/editing/label-runs.js';
 import { editableInState, type ReviewState, type SegmentationInfo } from '../../shared/segmentation.js';
+import { SegmentationSync } from './segmentation-sync.svelte.js';
+import { VersionsState } from './versions.svelte.js';
 import type { ViewerState } from './viewer.svelte.js';
 
 export type EditTool = 'paint' | 'erase' | 'threshold' | 'fill';
@@ -47,9 +49,11 @@ export class EditingState {
   fill3d = $state(false);
   canUndo = $state(false);
   canRedo = $state(false);
-  /** edits sent to the store and not yet confirmed */
-  pendingWrites = $state(0);
   error = $state<string | null>(null);
+  /** something the user should know about the segmentation (e.g. unsaved work recovered on open) */
+  notice = $state<string | null>(null);
+  /** another label map (e.g. a version diff) is shown instead of the working one: no edits meanwhile */
+  overlayShown = $state(false);
   /** a grow-from-seeds result is shown, not yet accepted */
   growPreview = $state(false);
   /** grow from seeds is running (in a worker) */
@@ -61,12 +65,22 @@ export class EditingState {
   private brush: Brush | null = null;
   private stroke: { last: Vec3; axis: SliceAxis } | null = null;
   private serial = 0;
-  private writes: Promise<void> = Promise.resolve();
+  /** the store side: ordered writes, revisions, conflicts */
+  readonly sync: SegmentationSync;
+  readonly versions: VersionsState;
 
   constructor(
     private readonly client: HostClient,
     private readonly viewer: ViewerState,
-  ) {}
+  ) {
+    this.sync = new SegmentationSync(client, (message) => (this.error = message));
+    this.versions = new VersionsState(client, this);
+  }
+
+  /** edits sent to the store and not yet confirmed */
+  get pendingWrites(): number {
+    return this.sync.pendingWrites;
+  }
 
   get open(): boolean {
     // segmentationId is the reactive part (the editor is set before it, and reset with it)
@@ -82,6 +96,11 @@ export class EditingState {
       const data = labelsOf(seg, series.dims[0] * series.dims[1] * series.dims[2]);
       if (this.viewer.series?.id !== series.id) return; // another series was opened meanwhile
       this.editor = new LabelEditor({ dims: series.dims, spacing: series.spacing, data });
+      this.sync.reset(seg);
+      this.overlayShown = false;
+      this.notice = seg.recovered
+        ? `Recovered unsaved edits to ${seg.recovered.slices} slice${seg.recovered.slices === 1 ? '' : 's'} by ${seg.recovered.authors.join(', ')}, last at ${new Date(seg.recovered.lastEditAt).toLocaleString()}. They are autosaved; save a version to keep them as one.`
+        : null;
       this.segmentationId = seg.id;
       this.segments = seg.segments;
       this.reviewState = seg.reviewState;
@@ -90,6 +109,7 @@ export class EditingState {
       this.syncLabels();
       this.updateHistory();
       this.error = null;
+      await this.versions.refresh();
     } catch (err) {
       this.error = (err as Error).message;
     }
@@ -100,6 +120,11 @@ export class EditingState {
     this.editor = null;
     this.brush = null;
     this.segmentationId = null;
+    this.sync.reset(null);
+    this.versions.closeComparison();
+    this.versions.list = [];
+    this.notice = null;
+    this.overlayShown = false;
     this.segments = [];
     this.tool = null;
     this.reviewState = 'draft';
@@ -108,7 +133,44 @@ export class EditingState {
 
   /** Whether this segmentation takes edits now (a submitted or accepted one is read-only). */
   get editable(): boolean {
-    return editableInState(this.reviewState);
+    return editableInState(this.reviewState) && !this.overlayShown && !this.sync.conflict;
+  }
+
+  /** The working label map (what "keep mine" stores), or null when none is open. */
+  get labels(): LabelArray | null {
+    return this.editor?.data ?? null;
+  }
+
+  /** Show another label map (same grid) with its own colours instead of the working one. */
+  showOverlay(data: LabelArray, labels: { value: number; name: string; color: [number, number, number] }[]): void {
+    const series = this.viewer.series;
+    if (!series || !this.editor) return;
+    this.tool = null;
+    this.overlayShown = true;
+    this.viewer.labelVolume = { seriesId: series.id, description: 'Differences', data };
+    this.viewer.labels = labels.map((l) => ({ ...l, visible: true }));
+    this.viewer.labelChangedSlices = null;
+    this.viewer.labelRevision++;
+  }
+
+  /** Back to the working label map. */
+  hideOverlay(): void {
+    const series = this.viewer.series;
+    if (!series || !this.editor || !this.overlayShown) return;
+    this.overlayShown = false;
+    this.viewer.labelVolume = { seriesId: series.id, description: 'Segmentation', data: this.editor.data };
+    this.syncLabels();
+    this.viewer.labelChangedSlices = null;
+    this.viewer.labelRevision++;
+  }
+
+  /** Reload from the store (e.g. "take theirs"): local unsaved edits and undo history are dropped. */
+  async reload(): Promise<void> {
+    this.editor = null;
+    this.segmentationId = null;
+    await this.start();
+    this.viewer.labelChangedSlices = null;
+    this.viewer.labelRevision++;
   }
 
   /** The editor when edits are allowed; null while read-only. */
@@ -121,7 +183,7 @@ export class EditingState {
     const id = this.segmentationId;
     if (id === null) return;
     try {
-      await this.writes; // every edit is stored before the state changes
+      await this.sync.flushed(); // every edit is stored before the state changes
       const info = await this.client.call('segmentation.review', { id, to, comment });
       this.reviewState = info.reviewState;
       if (!this.editable) this.tool = null;
@@ -363,40 +425,23 @@ export class EditingState {
   /** Send the current content of these slices to the store, after every earlier write. */
   private persist(slices: number[]): void {
     const editor = this.editor;
-    const id = this.segmentationId;
-    if (!editor || id === null) return;
+    if (!editor || this.segmentationId === null) return;
     const length = editor.sliceLength;
     const Ctor = editor.data instanceof Uint8Array ? Uint8Array : Uint16Array;
     const payload = new Ctor(slices.length * length);
     slices.forEach((k, n) => payload.set(editor.data.subarray(k * length, (k + 1) * length), n * length));
-    this.pendingWrites++;
-    this.writes = this.writes
-      .then(() => this.client.call('segmentation.writeSlices', { id, slices, data: payload }))
-      .then(
-        () => undefined,
-        (err: Error) => void (this.error = `Saving the segmentation failed: ${err.message}`),
-      )
-      .finally(() => this.pendingWrites--);
+    this.sync.writeSlices(slices, payload);
   }
 
   /** Resolves when every edit so far has reached the store. */
   flushed(): Promise<void> {
-    return this.writes;
+    return this.sync.flushed();
   }
 
   private saveSegments(): void {
     this.syncLabels();
-    const id = this.segmentationId;
-    if (id === null) return;
-    const segments = $state.snapshot(this.segments) as Segment[];
-    this.pendingWrites++;
-    this.writes = this.writes
-      .then(() => this.client.call('segmentation.setSegments', { id, segments }))
-      .then(
-        () => undefined,
-        (err: Error) => void (this.error = `Saving the segments failed: ${err.message}`),
-      )
-      .finally(() => this.pendingWrites--);
+    if (this.segmentationId === null) return;
+    this.sync.setSegments($state.snapshot(this.segments) as Segment[]);
   }
 
   private syncLabels(): void {

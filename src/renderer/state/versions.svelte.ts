@@ -1,0 +1,127 @@
+/**
+ * Versions of the open segmentation: save the working state as a named version, list them, compare
+ * one with the working state (per-label agreement and a diff overlay), and resolve an edit conflict
+ * (keep mine as a new version, or take theirs).
+ */
+import { decodeRuns, encodeRuns } from '../../shared/editing/label-runs.js';
+import type { LabelArray } from '../../shared/editing/grid.js';
+import type { Segment } from '../../shared/editing/segments.js';
+import { DIFF_ADDED, DIFF_RELABELLED, DIFF_REMOVED, labelDiff } from '../../shared/metrics/label-diff.js';
+import type { AgreementRow, VersionInfo } from '../../shared/segmentation.js';
+import type { HostClient } from '../lib/host-client.js';
+import type { EditingState } from './editing.svelte.js';
+
+export const DIFF_LABELS = [
+  { value: DIFF_ADDED, name: 'Added since the version', color: [40, 200, 70] as [number, number, number] },
+  { value: DIFF_REMOVED, name: 'Removed since the version', color: [230, 40, 40] as [number, number, number] },
+  { value: DIFF_RELABELLED, name: 'Other segment', color: [240, 200, 30] as [number, number, number] },
+];
+
+export interface Comparison {
+  version: VersionInfo;
+  rows: AgreementRow[];
+  added: number;
+  removed: number;
+  relabelled: number;
+  showDiff: boolean;
+}
+
+export class VersionsState {
+  list = $state<VersionInfo[]>([]);
+  comparison = $state<Comparison | null>(null);
+  busy = $state(false);
+  private diffMap: Uint8Array | null = null;
+
+  constructor(
+    private readonly client: HostClient,
+    private readonly editing: EditingState,
+  ) {}
+
+  async refresh(): Promise<void> {
+    const id = this.editing.segmentationId;
+    this.list = id === null ? [] : await this.client.call('segmentation.versions', { id });
+  }
+
+  /** Save the working state (after every pending edit) as a named immutable version. */
+  async save(name: string): Promise<boolean> {
+    return this.run(async (id) => {
+      await this.editing.flushed();
+      if (this.editing.sync.conflict) throw new Error('Resolve the edit conflict first');
+      const saved = await this.client.call('segmentation.saveVersion', { id, baseRevision: this.editing.sync.revision, name });
+      this.editing.sync.accept(saved.info);
+      await this.refresh();
+    });
+  }
+
+  /** Per-label agreement of a version (reference) with the working state, and where they differ. */
+  async compare(versionId: number): Promise<void> {
+    await this.run(async (id) => {
+      await this.editing.flushed();
+      const rows = await this.client.call('segmentation.compare', { id, reference: versionId, test: 'working' });
+      const loaded = await this.client.call('segmentation.loadVersion', { id, versionId });
+      const working = this.editing.labels!;
+      const reference = labelsFrom(loaded, working);
+      const diff = labelDiff(reference, working);
+      this.diffMap = diff.map;
+      this.editing.hideOverlay();
+      this.comparison = { version: loaded.version, rows, added: diff.added, removed: diff.removed, relabelled: diff.relabelled, showDiff: false };
+    });
+  }
+
+  showDiff(show: boolean): void {
+    if (!this.comparison || !this.diffMap) return;
+    this.comparison.showDiff = show;
+    if (show) this.editing.showOverlay(this.diffMap, DIFF_LABELS);
+    else this.editing.hideOverlay();
+  }
+
+  closeComparison(): void {
+    this.editing.hideOverlay();
+    this.comparison = null;
+    this.diffMap = null;
+  }
+
+  /** Conflict: store this window's label map as a new version on top of theirs (theirs is kept too). */
+  async keepMine(): Promise<void> {
+    await this.run(async (id) => {
+      const labels = this.editing.labels!;
+      const runs = encodeRuns(labels);
+      const segments = $state.snapshot(this.editing.segments) as Segment[];
+      const kept = await this.client.call('segmentation.keepMine', { id, name: 'Kept after an edit conflict', segments, ...(runs ? { encoding: 'runs' as const, data: runs } : { encoding: 'raw' as const, data: labels }) });
+      this.editing.sync.reset(kept.info);
+      await this.refresh();
+    });
+  }
+
+  /** Conflict: drop this window's unsaved edits and load what the store has now. */
+  async takeTheirs(): Promise<void> {
+    await this.run(async () => {
+      this.closeComparison();
+      await this.editing.reload();
+      await this.refresh();
+    });
+  }
+
+  private async run(body: (id: number) => Promise<void>): Promise<boolean> {
+    const id = this.editing.segmentationId;
+    if (id === null || this.busy) return false;
+    this.busy = true;
+    try {
+      await body(id);
+      this.editing.error = null;
+      return true;
+    } catch (err) {
+      this.editing.error = (err as Error).message;
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+/** A version's label map from its wire form, typed like the working one. */
+function labelsFrom(loaded: { encoding: 'raw' | 'runs'; data: ArrayBuffer | ArrayBufferView }, like: LabelArray): LabelArray {
+  const bytes = loaded.data instanceof ArrayBuffer ? new Uint8Array(loaded.data) : new Uint8Array(loaded.data.buffer, loaded.data.byteOffset, loaded.data.byteLength);
+  if (loaded.encoding === 'runs') return decodeRuns(new Uint32Array(bytes.slice().buffer), like instanceof Uint8Array ? new Uint8Array(like.length) : new Uint16Array(like.length));
+  return like instanceof Uint8Array ? bytes : new Uint16Array(bytes.slice().buffer);
+}

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'cancelled',
   'unavailable', // a capability this host or machine does not have
   'invalid_input', // user data (a file, a model) is wrong; details say what and where
+  'storage', // the data directory cannot take the write (disk full, read-only, I/O error); nothing saved is lost
   'internal',
 ] as const;
 

@@ -24,6 +24,7 @@ import {
   type VersionSource,
 } from '../../shared/segmentation.js';
 import type { AuditLog } from '../store/audit-log.js';
+import { withStorageErrors } from '../store/storage-errors.js';
 import { versionInfo, VersionStore, type SliceLayout } from './version-store.js';
 import { WorkingJournal } from './working-journal.js';
 
@@ -78,13 +79,14 @@ export class SegmentationStore {
     if (!row) {
       const segments: Segment[] = [{ value: 1, name: 'Segment 1', color: [128, 174, 128], visible: true, locked: false }];
       const stamp = now();
-      this.db.transaction(() => {
+      const create = this.db.transaction(() => {
         // another process may have created it since the SELECT: then theirs stands
         const { changes, lastInsertRowid } = this.db
           .prepare("INSERT OR IGNORE INTO segmentations (series_id, label_type, segments, label_file, created_at, updated_at, changed_by) VALUES (?, 'uint8', ?, '', ?, ?, ?)")
           .run(seriesId, JSON.stringify(segments), stamp, stamp, this.author);
         if (changes) this.audit.record('create', 'segmentation', Number(lastInsertRowid), `empty label map for series ${seriesId}`);
-      }).immediate();
+      });
+      withStorageErrors(this.dataDir, () => create.immediate());
       row = this.db.prepare('SELECT * FROM segmentations WHERE series_id = ?').get(seriesId) as Row;
     }
     // one read transaction: the head and the journal belong to the same revision
@@ -170,7 +172,7 @@ export class SegmentationStore {
 
   /** Move through review; the transition is recorded with its author and comment. */
   review(id: number, to: ReviewState, comment: string): SegmentationInfo {
-    return this.db.transaction(() => {
+    const transition = this.db.transaction(() => {
       const row = this.row(id);
       const from = row.review_state;
       if (!REVIEW_TRANSITIONS[from].includes(to)) {
@@ -182,7 +184,8 @@ export class SegmentationStore {
       this.db.prepare('INSERT INTO segmentation_reviews (segmentation_id, from_state, to_state, author, comment, at) VALUES (?, ?, ?, ?, ?, ?)').run(id, from, to, this.author, comment, at);
       this.audit.record('review', 'segmentation', id, `${from} → ${to}${comment ? `: ${comment}` : ''}`);
       return this.info(this.row(id));
-    }).immediate();
+    });
+    return withStorageErrors(this.dataDir, () => transition.immediate());
   }
 
   seriesOf(id: number): number {
@@ -198,7 +201,7 @@ export class SegmentationStore {
    * `baseRevision` (null: no check, for writes that never overwrite), then bumps the revision.
    */
   private write(id: number, baseRevision: number | null, body: (row: Row) => void): SegmentationInfo {
-    return this.db.transaction(() => {
+    const write = this.db.transaction(() => {
       const row = this.row(id);
       if (!editableInState(row.review_state)) {
         throw new DelineateError('conflict', `Segmentation ${id} is ${row.review_state} and read-only: ${row.review_state === 'accepted' ? 'reopen it as a draft' : 'wait for the review, or withdraw it'} to edit`, { state: row.review_state });
@@ -213,7 +216,8 @@ export class SegmentationStore {
       body(row);
       this.db.prepare('UPDATE segmentations SET revision = revision + 1, updated_at = ?, changed_by = ? WHERE id = ?').run(now(), this.author, id);
       return this.info(this.row(id));
-    }).immediate();
+    });
+    return withStorageErrors(this.dataDir, () => write.immediate());
   }
 
   /** Journal → new version (parent: head); inside a write. Returns the version id. */

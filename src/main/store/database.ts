@@ -35,6 +35,8 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[] =
     // A file that is not SQLite opens fine and fails only at the first pragma: close the connection,
     // or its file handle stays open (and the file locked on Windows) for the life of the process.
     if (db?.open) db.close();
+    const readOnly = readOnlyReason(dataDir);
+    if (readOnly) throw new DelineateError('storage', `Cannot open the store ${file}: its folder cannot be written (${readOnly}). Nothing in it was changed. Make it writable, or choose another data directory.`, { file, reason: 'read-only' });
     throw new DelineateError('invalid_input', `Cannot open the store ${file}: ${(err as Error).message}. Nothing was written to it. ${restoreHint(dataDir, file)}`, { file });
   }
   try {
@@ -43,6 +45,16 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[] =
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+/** Why dataDir cannot be written (EROFS: a read-only disk; EACCES: permissions), or null when it can. */
+function readOnlyReason(dataDir: string): string | null {
+  try {
+    fs.accessSync(dataDir, fs.constants.W_OK);
+    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'not writable';
   }
 }
 

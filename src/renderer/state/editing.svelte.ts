@@ -423,9 +423,10 @@ export class EditingState {
   }
 
   /** Send the current content of these slices to the store, after every earlier write. */
-  private persist(slices: number[]): void {
+  private persist(changed: number[]): void {
     const editor = this.editor;
     if (!editor || this.segmentationId === null) return;
+    const slices = [...new Set([...changed, ...this.sync.takeFailed()])];
     const length = editor.sliceLength;
     const Ctor = editor.data instanceof Uint8Array ? Uint8Array : Uint16Array;
     const payload = new Ctor(slices.length * length);

@@ -24,6 +24,8 @@ export class SegmentationSync {
   revision = 0;
   private id: number | null = null;
   private writes: Promise<void> = Promise.resolve();
+  /** slices whose write failed (disk full, connection lost): sent again with the next edit */
+  private failed = new Set<number>();
 
   constructor(
     private readonly client: HostClient,
@@ -36,6 +38,7 @@ export class SegmentationSync {
     this.revision = info?.revision ?? 0;
     this.unsavedSlices = info?.unsavedSlices ?? 0;
     this.conflict = null;
+    this.failed.clear();
   }
 
   /** Take the result of a write made outside the queue (save version, review). */
@@ -45,7 +48,18 @@ export class SegmentationSync {
   }
 
   writeSlices(slices: number[], data: Uint8Array | Uint16Array): void {
-    this.enqueue('Saving the segmentation', (id, baseRevision) => this.client.call('segmentation.writeSlices', { id, baseRevision, slices, data }));
+    this.enqueue(
+      'Saving the segmentation',
+      (id, baseRevision) => this.client.call('segmentation.writeSlices', { id, baseRevision, slices, data }),
+      slices,
+    );
+  }
+
+  /** Slices a failed write left unsaved (and forgets them: the caller sends them again). */
+  takeFailed(): number[] {
+    const slices = [...this.failed];
+    this.failed.clear();
+    return slices;
   }
 
   setSegments(segments: Segment[]): void {
@@ -57,7 +71,7 @@ export class SegmentationSync {
     return this.writes;
   }
 
-  private enqueue(what: string, write: (id: number, baseRevision: number) => Promise<SegmentationInfo>): void {
+  private enqueue(what: string, write: (id: number, baseRevision: number) => Promise<SegmentationInfo>, slices: number[] = []): void {
     const id = this.id;
     if (id === null) return;
     this.pendingWrites++;
@@ -71,7 +85,8 @@ export class SegmentationSync {
           if (err instanceof DelineateError && err.code === 'conflict' && details?.reason === 'stale') {
             this.conflict = { message: err.message, changedBy: String(details.changedBy ?? 'someone') };
           } else {
-            this.onError(`${what} failed: ${(err as Error).message}`);
+            for (const k of slices) this.failed.add(k);
+            this.onError(`${what} failed: ${(err as Error).message}${slices.length ? ' The edit stays on screen and is saved again with your next change.' : ''}`);
           }
         }
       })

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SegmentationStore } from '../../src/main/segmentation/segmentation-store.js';
-import { SNAPSHOT_EVERY } from '../../src/main/segmentation/version-store.js';
+import { applySparseXor, encodeSparseXor } from '../../src/main/segmentation/slice-codec.js';
+import { MAX_CHAIN } from '../../src/main/segmentation/version-store.js';
 import { createServices, type AppServices } from '../../src/main/services/app-services.js';
 import { dispatch } from '../../src/main/services/dispatch.js';
 import { AuditLog } from '../../src/main/store/audit-log.js';
@@ -72,6 +73,21 @@ describe('segmentation versions and autosave', () => {
     fs.rmSync(inputDir, { recursive: true, force: true });
   });
 
+  test('sparse XOR deltas round-trip random edits exactly, and cost bytes in proportion to the change', () => {
+    const rand = random(99);
+    for (let trial = 0; trial < 200; trial++) {
+      const parent = new Uint8Array(512).map(() => (rand() < 0.3 ? Math.floor(rand() * 4) : 0));
+      const child = parent.slice();
+      const edits = Math.floor(rand() * 40);
+      for (let e = 0; e < edits; e++) child[Math.floor(rand() * 512)] = Math.floor(rand() * 256);
+      const delta = encodeSparseXor(parent, child);
+      const back = parent.slice();
+      applySparseXor(delta, back);
+      assert.deepEqual(back, child, `trial ${trial}`);
+      if (Buffer.from(parent).equals(Buffer.from(child))) assert.equal(delta.byteLength, 0);
+    }
+  });
+
   test('40 saved versions each load back bit for bit; deltas are small and snapshots bound every chain', async () => {
     const rand = random(7);
     let { info, labels } = await open();
@@ -98,12 +114,34 @@ describe('segmentation versions and autosave', () => {
     let run = 0;
     for (const v of versions) {
       run = v.snapshot ? 0 : run + 1;
-      assert.ok(run < SNAPSHOT_EVERY, 'a snapshot at least every SNAPSHOT_EVERY versions');
+      assert.ok(run < MAX_CHAIN, 'a snapshot at least every MAX_CHAIN versions');
     }
     const deltas = versions.filter((v) => !v.snapshot);
-    assert.ok(deltas.length >= 30, `most versions are deltas (${deltas.length})`);
+    assert.ok(deltas.length === 39, `every version after the first is a delta (${deltas.length})`);
     assert.ok(deltas.every((d) => d.payloadBytes < 200), `a 4×4 edit costs a few bytes: ${deltas.map((d) => d.payloadBytes).join(',')}`);
     assert.deepEqual(versions.slice(1).map((v) => v.parentId), versions.slice(0, -1).map((v) => v.id), 'each version is the child of the one before');
+  });
+
+  test('with a small delta budget, snapshots come as deltas outweigh the last one; every version still loads exactly', async () => {
+    const { info } = await open();
+    const store = new SegmentationStore(services.db, dataDir, new AuditLog(services.db, 'Ann'), 'Ann', { maxChain: 5, minDeltaBudget: 0 });
+    const grid = { dims: [...dims] as [number, number, number] };
+    const rand = random(5);
+    const labels = store.openForSeries(seriesId, grid).labels;
+    let revision = info.revision;
+    const expected: [number, Uint8Array][] = [];
+    for (let v = 0; v < 12; v++) {
+      const k = Math.floor(rand() * dims[2]);
+      for (let i = 0; i < 40; i++) labels[k * sliceLength + Math.floor(rand() * sliceLength)] = 1 + Math.floor(rand() * 9);
+      revision = store.writeSlices(info.id, revision, [k], labels.slice(k * sliceLength, (k + 1) * sliceLength), grid).revision;
+      const saved = store.saveVersion(info.id, revision, `noisy ${v}`, grid);
+      revision = saved.info.revision;
+      expected.push([saved.version.id, labels.slice()]);
+    }
+    const versions = store.listVersions(info.id).filter((v) => v.name.startsWith('noisy'));
+    const snapshots = versions.filter((v) => v.snapshot).length;
+    assert.ok(snapshots >= 3 && snapshots < 12, `some, not all, are snapshots (${snapshots} of 12)`);
+    for (const [versionId, want] of expected) assert.ok(Buffer.from(store.loadVersion(info.id, versionId, grid).labels).equals(want), `version ${versionId}`);
   });
 
   test('versions are immutable in the store itself', () => {

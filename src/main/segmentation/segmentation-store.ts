@@ -25,7 +25,8 @@ import {
 } from '../../shared/segmentation.js';
 import type { AuditLog } from '../store/audit-log.js';
 import { withStorageErrors } from '../store/storage-errors.js';
-import { versionInfo, VersionStore, type SliceLayout } from './version-store.js';
+import { encodeSparseXor } from './slice-codec.js';
+import { DEFAULT_SNAPSHOT_POLICY, versionInfo, VersionStore, type SliceLayout, type SnapshotPolicy } from './version-store.js';
 import { WorkingJournal } from './working-journal.js';
 
 export const SEGMENTATIONS_DIR = 'segmentations';
@@ -61,14 +62,17 @@ const layoutOf = (grid: SeriesGrid, type: Row['label_type']): SliceLayout => ({ 
 export class SegmentationStore {
   private readonly versions: VersionStore;
   private readonly journal: WorkingJournal;
+  /** slices of head versions (immutable, so never stale), for the deltas of the next edits */
+  private readonly headSlices = new Map<string, Uint8Array>();
 
   constructor(
     private readonly db: Database,
     private readonly dataDir: string,
     private readonly audit: AuditLog,
     private readonly author: string,
+    policy: SnapshotPolicy = DEFAULT_SNAPSHOT_POLICY,
   ) {
-    this.versions = new VersionStore(db);
+    this.versions = new VersionStore(db, policy);
     this.journal = new WorkingJournal(db, randomUUID());
     this.removeLegacyLabelFiles();
   }
@@ -104,7 +108,8 @@ export class SegmentationStore {
       if (data.byteLength !== slices.length * sliceBytes) throw new DelineateError('invalid_params', `${slices.length} slice(s) need ${slices.length * sliceBytes} bytes, got ${data.byteLength}`);
       const outside = slices.find((k) => k >= grid.dims[2]);
       if (outside !== undefined) throw new DelineateError('invalid_params', `slice ${outside} is outside 0..${grid.dims[2] - 1}`);
-      this.journal.write(id, slices.map((k, n) => [k, data.subarray(n * sliceBytes, (n + 1) * sliceBytes)] as const), this.author, now());
+      const deltas = slices.map((k, n) => [k, encodeSparseXor(this.headSlice(row, k, sliceBytes), data.subarray(n * sliceBytes, (n + 1) * sliceBytes))] as const);
+      this.journal.write(id, deltas, this.author, now());
       this.audit.record('write-slices', 'segmentation', id, `slices ${describeSlices(slices)}`);
     });
   }
@@ -226,7 +231,8 @@ export class SegmentationStore {
     const versionId = this.versions.create(
       { segmentationId: row.id, parentId: row.head_version_id, name, author: this.author, source: 'manual', provenance, labelType: row.label_type, segments: JSON.parse(row.segments) as Segment[] },
       layout,
-      this.journal.changed(row.id, layout.sliceBytes),
+      this.journal.deltas(row.id),
+      () => this.working(row, grid),
     );
     this.setHead(row.id, versionId);
     this.audit.record('save-version', 'segmentation', row.id, `version ${this.versions.get(versionId)!.number} "${name}"`);
@@ -238,16 +244,18 @@ export class SegmentationStore {
     const layout = layoutOf(grid, row.label_type);
     if (labels.byteLength !== layout.sliceBytes * layout.slices) throw new DelineateError('invalid_params', `a label map on this grid has ${layout.sliceBytes * layout.slices} bytes, got ${labels.byteLength}`);
     const head = row.head_version_id === null ? new Uint8Array(labels.byteLength) : this.versions.load(row.head_version_id, layout);
-    const changed = new Map<number, Uint8Array>();
+    const deltas = new Map<number, Uint8Array>();
     for (let k = 0; k < layout.slices; k++) {
-      const mine = labels.subarray(k * layout.sliceBytes, (k + 1) * layout.sliceBytes);
-      if (!Buffer.from(mine.buffer, mine.byteOffset, mine.byteLength).equals(head.subarray(k * layout.sliceBytes, (k + 1) * layout.sliceBytes))) changed.set(k, mine);
+      const slice = (bytes: Uint8Array) => bytes.subarray(k * layout.sliceBytes, (k + 1) * layout.sliceBytes);
+      const delta = encodeSparseXor(slice(head), slice(labels));
+      if (delta.byteLength) deltas.set(k, delta);
     }
     const segments = meta.segments ?? (JSON.parse(row.segments) as Segment[]);
     const versionId = this.versions.create(
       { segmentationId: row.id, parentId: row.head_version_id, name: meta.name, author: this.author, source: meta.source, provenance: meta.provenance, labelType: row.label_type, segments },
       layout,
-      changed,
+      deltas,
+      () => labels,
     );
     this.db.prepare('UPDATE segmentations SET segments = ? WHERE id = ?').run(JSON.stringify(segments), row.id);
     this.setHead(row.id, versionId);
@@ -258,6 +266,19 @@ export class SegmentationStore {
   private setHead(id: number, versionId: number): void {
     this.db.prepare('UPDATE segmentations SET head_version_id = ? WHERE id = ?').run(versionId, id);
     this.journal.clear(id);
+  }
+
+  /** Slice k of the head version (zeros before the first), cached: edits keep hitting the same slices. */
+  private headSlice(row: Row, k: number, sliceBytes: number): Uint8Array {
+    if (row.head_version_id === null) return new Uint8Array(sliceBytes);
+    const key = `${row.head_version_id}:${k}`;
+    let slice = this.headSlices.get(key);
+    if (!slice) {
+      slice = this.versions.loadSlice(row.head_version_id, k, sliceBytes);
+      if (this.headSlices.size >= 64) this.headSlices.delete(this.headSlices.keys().next().value!);
+      this.headSlices.set(key, slice);
+    }
+    return slice;
   }
 
   /** Head version + journal, as bytes. */

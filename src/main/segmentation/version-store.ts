@@ -1,15 +1,25 @@
 /**
  * Immutable segmentation versions. A version stores either every non-empty slice (a snapshot) or the
- * XOR deltas of the slices changed since its parent; a snapshot is forced every SNAPSHOT_EVERY
- * versions, and whenever the deltas would outweigh half a snapshot, so loading any version reads one
- * snapshot and at most SNAPSHOT_EVERY - 1 small deltas.
+ * sparse XOR deltas of the slices changed since its parent (slice-codec.ts). A new snapshot is taken
+ * when the deltas since the last one would outweigh it (or a floor for small masks), or after
+ * MAX_CHAIN versions, so loading any version reads one snapshot plus deltas no bigger than it, and a
+ * long history of small edits costs about twice one compressed mask at most.
  */
 import type { Database } from 'better-sqlite3';
 import type { Segment } from '../../shared/editing/segments.js';
 import type { Provenance, VersionInfo, VersionSource } from '../../shared/segmentation.js';
-import { applyXorDelta, compressSlice, decompressSliceInto, isZero, xorInto } from './slice-codec.js';
+import { applySparseXor, compressSlice, decompressSliceInto } from './slice-codec.js';
 
-export const SNAPSHOT_EVERY = 16;
+/** When a new version is stored whole: tests shrink these to see snapshots on small grids. */
+export interface SnapshotPolicy {
+  /** versions between two snapshots at most (each costs a query when loading) */
+  maxChain: number;
+  /** deltas since the snapshot may add up to its size, or to this much for a small mask */
+  minDeltaBudget: number;
+}
+
+export const MAX_CHAIN = 256;
+export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = { maxChain: MAX_CHAIN, minDeltaBudget: 256 * 1024 };
 
 export interface VersionRow {
   id: number;
@@ -25,6 +35,7 @@ export interface VersionRow {
   segments: string;
   snapshot: 0 | 1;
   chain_length: number;
+  chain_bytes: number;
   payload_bytes: number;
 }
 
@@ -50,10 +61,13 @@ export class VersionStore {
   private readonly sliceRows;
   private readonly oneSlice;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly policy: SnapshotPolicy = DEFAULT_SNAPSHOT_POLICY,
+  ) {
     this.byId = db.prepare('SELECT * FROM segmentation_versions WHERE id = ?');
     this.sliceRows = db.prepare('SELECT k, payload FROM version_slices WHERE version_id = ?');
-    this.oneSlice = db.prepare('SELECT payload FROM version_slices WHERE version_id = ? AND k = ?');
+    this.oneSlice = db.prepare('SELECT version_id, payload FROM version_slices WHERE k = ? AND version_id IN (SELECT value FROM json_each(?))');
   }
 
   get(id: number): VersionRow | undefined {
@@ -72,47 +86,39 @@ export class VersionStore {
     const slice = (k: number) => out.subarray(k * layout.sliceBytes, (k + 1) * layout.sliceBytes);
     for (const row of this.sliceRows.iterate(chain[0]!.id) as Iterable<{ k: number; payload: Uint8Array }>) decompressSliceInto(row.payload, slice(row.k));
     for (const delta of chain.slice(1)) {
-      for (const row of this.sliceRows.iterate(delta.id) as Iterable<{ k: number; payload: Uint8Array }>) applyXorDelta(row.payload, slice(row.k));
+      for (const row of this.sliceRows.iterate(delta.id) as Iterable<{ k: number; payload: Uint8Array }>) applySparseXor(row.payload, slice(row.k));
     }
     return out;
   }
 
-  /** Slice k of a version. */
+  /** Slice k of a version (one query over its chain). */
   loadSlice(id: number, k: number, sliceBytes: number): Uint8Array {
     const out = new Uint8Array(sliceBytes);
     const [snapshot, ...deltas] = this.chain(id);
-    const first = this.oneSlice.get(snapshot!.id, k) as { payload: Uint8Array } | undefined;
-    if (first) decompressSliceInto(first.payload, out);
+    const rows = new Map((this.oneSlice.all(k, JSON.stringify([snapshot!.id, ...deltas.map((d) => d.id)])) as { version_id: number; payload: Uint8Array }[]).map((r) => [r.version_id, r.payload]));
+    const first = rows.get(snapshot!.id);
+    if (first) decompressSliceInto(first, out);
     for (const delta of deltas) {
-      const row = this.oneSlice.get(delta.id, k) as { payload: Uint8Array } | undefined;
-      if (row) applyXorDelta(row.payload, out);
+      const payload = rows.get(delta.id);
+      if (payload) applySparseXor(payload, out);
     }
     return out;
   }
 
   /**
-   * Store a new version whose content is the parent's with `changed` slices (k → full new content)
-   * replaced. Call inside the caller's transaction. Returns the new version's id.
+   * Store a new version: the parent's content with `deltas` (k → sparse XOR payload against the
+   * parent's slice) applied. When a snapshot is due, `whole()` gives the new content in full. Call
+   * inside the caller's transaction. Returns the new version's id.
    */
-  create(version: NewVersion, layout: SliceLayout, changed: ReadonlyMap<number, Uint8Array>): number {
+  create(version: NewVersion, layout: SliceLayout, deltas: ReadonlyMap<number, Uint8Array>, whole: () => Uint8Array): number {
     const parent = version.parentId === null ? undefined : this.get(version.parentId);
-    let deltas: [number, Uint8Array][] | null = null;
-    if (parent && parent.chain_length + 1 < SNAPSHOT_EVERY) {
-      deltas = [];
-      for (const [k, bytes] of changed) {
-        const xor = this.loadSlice(parent.id, k, layout.sliceBytes);
-        xorInto(xor, bytes);
-        if (!isZero(xor)) deltas.push([k, compressSlice(xor)]);
-      }
-      const deltaBytes = deltas.reduce((n, [, p]) => n + p.byteLength, 0);
-      if (deltaBytes > this.snapshotBytes(parent.id) / 2) deltas = null;
-    }
+    const deltaBytes = [...deltas.values()].reduce((n, p) => n + p.byteLength, 0);
+    const asDelta = parent && parent.chain_length + 1 < this.policy.maxChain && parent.chain_bytes + deltaBytes <= Math.max(this.policy.minDeltaBudget, this.snapshotBytes(parent.id));
     let slices: [number, Uint8Array][];
-    if (deltas) {
-      slices = deltas;
+    if (asDelta) {
+      slices = [...deltas].filter(([, payload]) => payload.byteLength > 0);
     } else {
-      const state = parent ? this.load(parent.id, layout) : new Uint8Array(layout.sliceBytes * layout.slices);
-      for (const [k, bytes] of changed) state.set(bytes, k * layout.sliceBytes);
+      const state = whole();
       slices = [];
       for (let k = 0; k < layout.slices; k++) {
         const payload = compressSlice(state.subarray(k * layout.sliceBytes, (k + 1) * layout.sliceBytes));
@@ -123,7 +129,7 @@ export class VersionStore {
     const payloadBytes = slices.reduce((n, [, p]) => n + p.byteLength, 0);
     const { lastInsertRowid } = this.db
       .prepare(
-        'INSERT INTO segmentation_versions (segmentation_id, number, parent_id, name, author, created_at, source, provenance, label_type, segments, snapshot, chain_length, payload_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO segmentation_versions (segmentation_id, number, parent_id, name, author, created_at, source, provenance, label_type, segments, snapshot, chain_length, chain_bytes, payload_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         version.segmentationId,
@@ -136,8 +142,9 @@ export class VersionStore {
         JSON.stringify(version.provenance),
         version.labelType,
         JSON.stringify(version.segments),
-        deltas ? 0 : 1,
-        deltas ? parent!.chain_length + 1 : 0,
+        asDelta ? 0 : 1,
+        asDelta ? parent.chain_length + 1 : 0,
+        asDelta ? parent.chain_bytes + payloadBytes : 0,
         payloadBytes,
       );
     const id = Number(lastInsertRowid);

@@ -1,11 +1,12 @@
 /**
- * The autosave journal: every edited slice's full content since the head version, upserted in the
- * edit's own transaction, so a crash loses nothing acknowledged (SQLite WAL: committed means in the
- * log). "Save version" turns the journal into a version and empties it.
+ * The autosave journal: every slice edited since the head version, as a sparse XOR delta against the
+ * head's slice, upserted in the edit's own transaction, so a crash loses nothing acknowledged (SQLite
+ * WAL: committed means in the log). "Save version" stores these deltas as the new version's and
+ * empties the journal.
  */
 import type { Database } from 'better-sqlite3';
 import type { RecoveredWork } from '../../shared/segmentation.js';
-import { compressSlice, decompressSliceInto } from './slice-codec.js';
+import { applySparseXor } from './slice-codec.js';
 
 interface JournalRow {
   k: number;
@@ -27,25 +28,19 @@ export class WorkingJournal {
     this.rows = db.prepare('SELECT k, payload FROM working_slices WHERE segmentation_id = ? ORDER BY k');
   }
 
-  /** Journal slices (k, full content); call inside the write's transaction. */
+  /** Journal slices (k, delta against the head; empty: back to the head's); inside the write's transaction. */
   write(segmentationId: number, slices: readonly (readonly [number, Uint8Array])[], author: string, at: string): void {
-    for (const [k, bytes] of slices) this.upsert.run(segmentationId, k, compressSlice(bytes), this.session, author, at);
+    for (const [k, delta] of slices) this.upsert.run(segmentationId, k, delta, this.session, author, at);
   }
 
-  /** Overlay the journalled slices onto a label map (bytes, slice after slice). */
+  /** Apply the journalled deltas to the head's label map (bytes, slice after slice). */
   overlay(segmentationId: number, labels: Uint8Array, sliceBytes: number): void {
-    for (const row of this.rows.iterate(segmentationId) as Iterable<JournalRow>) decompressSliceInto(row.payload, labels.subarray(row.k * sliceBytes, (row.k + 1) * sliceBytes));
+    for (const row of this.rows.iterate(segmentationId) as Iterable<JournalRow>) applySparseXor(row.payload, labels.subarray(row.k * sliceBytes, (row.k + 1) * sliceBytes));
   }
 
-  /** The journalled slices, decompressed: what "save version" stores. */
-  changed(segmentationId: number, sliceBytes: number): Map<number, Uint8Array> {
-    const changed = new Map<number, Uint8Array>();
-    for (const row of this.rows.iterate(segmentationId) as Iterable<JournalRow>) {
-      const bytes = new Uint8Array(sliceBytes);
-      decompressSliceInto(row.payload, bytes);
-      changed.set(row.k, bytes);
-    }
-    return changed;
+  /** The journalled deltas (k → payload): what "save version" stores. */
+  deltas(segmentationId: number): Map<number, Uint8Array> {
+    return new Map((this.rows.all(segmentationId) as JournalRow[]).map((row) => [row.k, row.payload]));
   }
 
   count(segmentationId: number): number {

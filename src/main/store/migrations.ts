@@ -150,10 +150,11 @@ export const MIGRATIONS: readonly Migration[] = [
           provenance      TEXT NOT NULL,
           label_type      TEXT NOT NULL CHECK (label_type IN ('uint8', 'uint16')),
           segments        TEXT NOT NULL,
-          -- 1: holds every non-empty slice; 0: XOR deltas of the slices changed since the parent
+          -- 1: holds every non-empty slice; 0: sparse XOR deltas of the slices changed since the parent
           snapshot        INTEGER NOT NULL CHECK (snapshot IN (0, 1)),
-          -- deltas between this version and its snapshot (0 for a snapshot): bounds load time
+          -- versions and delta bytes between this version and its snapshot (0 for a snapshot): bound load time
           chain_length    INTEGER NOT NULL,
+          chain_bytes     INTEGER NOT NULL,
           payload_bytes   INTEGER NOT NULL,
           UNIQUE (segmentation_id, number)
         ) STRICT;
@@ -167,7 +168,8 @@ export const MIGRATIONS: readonly Migration[] = [
         ) STRICT;
         CREATE TRIGGER version_slices_immutable BEFORE UPDATE ON version_slices
           BEGIN SELECT RAISE(ABORT, 'segmentation versions are immutable: save a new version'); END;
-        -- the autosave journal: slices edited since the head version, one row per slice, full content
+        -- the autosave journal: slices edited since the head version, one row per slice, as sparse XOR
+        -- deltas against the head (so "save version" stores them as they are)
         CREATE TABLE working_slices (
           segmentation_id INTEGER NOT NULL REFERENCES segmentations(id) ON DELETE CASCADE,
           k               INTEGER NOT NULL,
@@ -188,7 +190,7 @@ export const MIGRATIONS: readonly Migration[] = [
       }[];
       const dimsOf = db.prepare('SELECT dims FROM series JOIN segmentations ON segmentations.series_id = series.id WHERE segmentations.id = ?');
       const insertVersion = db.prepare(
-        "INSERT INTO segmentation_versions (segmentation_id, number, parent_id, name, author, created_at, source, provenance, label_type, segments, snapshot, chain_length, payload_bytes) VALUES (?, 1, NULL, 'Before versioning', 'migration', ?, 'manual', '{}', ?, ?, 1, 0, ?)",
+        "INSERT INTO segmentation_versions (segmentation_id, number, parent_id, name, author, created_at, source, provenance, label_type, segments, snapshot, chain_length, chain_bytes, payload_bytes) VALUES (?, 1, NULL, 'Before versioning', 'migration', ?, 'manual', '{}', ?, ?, 1, 0, 0, ?)",
       );
       const insertSlice = db.prepare('INSERT INTO version_slices (version_id, k, payload) VALUES (?, ?, ?)');
       for (const row of rows) {

@@ -1,12 +1,13 @@
 // `npm run bench [-- NAME ...]`: runs the benchmarks, prints a table, writes bench/results/NAME.json.
 import { benchEnv, formatTable, writeResult, type BenchResult, type Benchmark } from './harness.js';
 import { editingBenchmark } from './editing.js';
+import { storeBenchmark } from './store.js';
 import { importBenchmark } from './import.js';
 import { transportBenchmark } from './transport.js';
 import { viewerBenchmark } from './viewer.js';
 import { volume3dRotateBenchmark } from './vtk-bare/rotate.js';
 
-const BENCHMARKS: Benchmark[] = [transportBenchmark, importBenchmark, viewerBenchmark, volume3dRotateBenchmark, editingBenchmark];
+const BENCHMARKS: Benchmark[] = [transportBenchmark, importBenchmark, viewerBenchmark, volume3dRotateBenchmark, editingBenchmark, storeBenchmark];
 
 const names = process.argv.slice(2);
 const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));

@@ -272,6 +272,33 @@ describe('label runs', () => {
     assert.throws(() => decodeRuns(Uint32Array.from([10, 1]), new Uint8Array(11)), /cover 10 of the 11/);
     assert.throws(() => decodeRuns(Uint32Array.from([12, 1]), new Uint8Array(11)), /more than the 11/);
   });
+
+  test('uint8 maps (scanned a word at a time) give the same runs as a voxel-by-voxel scan', async () => {
+    const { encodeRuns } = await import('../../src/shared/editing/label-runs.js');
+    const naive = (d: Uint8Array) => {
+      const out: number[] = [];
+      for (let i = 0; i < d.length; ) {
+        let end = i + 1;
+        while (end < d.length && d[end] === d[i]) end++;
+        out.push(end - i, d[i]!);
+        i = end;
+      }
+      return out;
+    };
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 300; trial++) {
+      const buffer = new Uint8Array(1 + Math.floor(rand() * 300) + 8);
+      for (let i = 0; i < buffer.length; ) {
+        const length = 1 + Math.floor(rand() * (rand() < 0.3 ? 40 : 6));
+        buffer.fill(rand() < 0.5 ? 0 : Math.floor(rand() * 256), i, i + length);
+        i += length;
+      }
+      const data = trial % 2 ? buffer.subarray(4) : buffer; // aligned either way; odd lengths and run ends
+      const runs = encodeRuns(data);
+      if (runs) assert.deepEqual(Array.from(runs), naive(data), `trial ${trial}`);
+    }
+  });
 });
 
 describe('cropped labellings', () => {

@@ -9,9 +9,20 @@ export function encodeRuns(data: LabelArray): Uint32Array | null {
   const limit = Math.floor(data.byteLength / 8); // pairs of 4-byte words
   let out = new Uint32Array(Math.min(limit, 1024) * 2);
   let pairs = 0;
+  // uint8 maps are scanned a 32-bit word (4 voxels) at a time inside long runs: 4× fewer steps
+  const words = data instanceof Uint8Array && data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2) : null;
   for (let i = 0; i < data.length; ) {
     const value = data[i]!;
     let end = i + 1;
+    if (words) {
+      while (end < data.length && (end & 3) !== 0 && data[end] === value) end++;
+      if ((end & 3) === 0) {
+        const pattern = Math.imul(value, 0x01010101) >>> 0;
+        let w = end >>> 2;
+        while (w < words.length && words[w] === pattern) w++;
+        end = w << 2;
+      }
+    }
     while (end < data.length && data[end] === value) end++;
     if (pairs >= limit) return null;
     if (pairs * 2 >= out.length) {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runCli } from '../../src/main/cli/main.js';
 import { SegmentationStore } from '../../src/main/segmentation/segmentation-store.js';
 import { applySparseXor, encodeSparseXor } from '../../src/main/segmentation/slice-codec.js';
 import { MAX_CHAIN } from '../../src/main/segmentation/version-store.js';
@@ -213,6 +214,15 @@ describe('segmentation versions and autosave', () => {
       assert.equal(row.voxelsA, reference.filter((v) => v === row.label).length);
       assert.equal(row.voxelsB, labels.filter((v) => v === row.label).length);
     }
+    // the CLI reads the same two label maps from the store and reports the same figures
+    let stdout = '';
+    const code = await runCli(['metrics', `version:${saved.version.id}`, `working:${info.id}`, '--data-dir', dataDir, '--json'], { stdout: (t) => (stdout += t), stderr: () => undefined, env: {} });
+    assert.equal(code, 0, stdout);
+    const cli = JSON.parse(stdout) as { labels: { label: number; dice: number; voxelsA: number; voxelsB: number }[] };
+    assert.deepEqual(cli.labels.map((r) => [r.label, r.voxelsA, r.voxelsB, r.dice]), (rows as unknown as { label: number; voxelsA: number; voxelsB: number; dice: number }[]).map((r) => [r.label, r.voxelsA, r.voxelsB, r.dice]));
+    let stderr = '';
+    assert.equal(await runCli(['metrics', `version:${saved.version.id}`, 'x.nii', '--data-dir', dataDir], { stdout: () => undefined, stderr: (t) => (stderr += t), env: {} }), 2);
+    assert.match(stderr, /compare two store versions, or two NIfTI files/);
   });
 });
 

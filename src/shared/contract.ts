@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { JobInfoSchema, JobTypeInfoSchema } from './jobs.js';
 import { BinarySchema } from './schemas.js';
-import { AgreementRowSchema, AuditEntrySchema, RecoveredWorkSchema, REVIEW_STATES, SegmentationInfoSchema, SegmentListSchema, VersionInfoSchema } from './segmentation.js';
+import { AgreementRowSchema, AuditEntrySchema, AuthorListSchema, RecoveredWorkSchema, REVIEW_STATES, SegmentationInfoSchema, SegmentListSchema, VersionInfoSchema } from './segmentation.js';
 import { SeriesSummarySchema, StudySummarySchema } from './studies.js';
 
 export const ComputeStatusSchema = z.object({
@@ -136,6 +136,16 @@ export const REQUESTS = {
     description: 'Move the segmentation through review (draft → submitted → accepted / changes-requested); a comment is required to request changes.',
     params: z.object({ id: z.number().int().positive(), to: z.enum(REVIEW_STATES), comment: z.string().max(2000).default('') }).strict(),
     result: SegmentationInfoSchema,
+  },
+  'users.list': {
+    description: "Who this session's writes are recorded as, and every local user known to the store.",
+    params: Empty,
+    result: AuthorListSchema,
+  },
+  'users.select': {
+    description: 'Record the writes of this session as this local user from now on (no passwords: offline, trusted workstation).',
+    params: z.object({ name: z.string().min(1).max(100) }).strict(),
+    result: AuthorListSchema,
   },
   'audit.list': {
     description: 'The audit log (append-only), oldest first; optionally only the entries about one segmentation.',

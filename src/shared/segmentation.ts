@@ -131,3 +131,7 @@ export const AgreementRowSchema = z.object({
   truePositives: z.number().int(),
 });
 export type AgreementRow = z.infer<typeof AgreementRowSchema>;
+
+/** Local named users: the current author of this session's writes and everyone known to the store. */
+export const AuthorListSchema = z.object({ current: z.string(), known: z.array(z.object({ name: z.string(), lastUsedAt: z.string() })) });
+export type AuthorList = z.infer<typeof AuthorListSchema>;

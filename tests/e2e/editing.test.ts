@@ -292,10 +292,16 @@ describe('segment editing (real delineate serve + Chromium)', () => {
     }
   }
 
-  test('save a version, edit, compare with it (metrics and a diff overlay)', async () => {
+  test('save a version as a newly chosen local user, edit, compare with it (metrics and a diff overlay)', async () => {
+    await page.locator('[data-testid="author"]').selectOption({ label: 'New user…' });
+    await page.locator('[data-testid="new-author"]').fill('Dr E2E');
+    await page.locator('[data-testid="new-author"]').press('Enter');
+    await page.locator('[data-testid="author"]').waitFor();
+    assert.equal(await page.locator('[data-testid="author"]').inputValue(), 'Dr E2E');
     await page.locator('[data-testid="version-name"]').fill('before the lobe');
     await page.locator('[data-testid="save-version"]').click();
     await page.locator('[data-testid="version-1"]', { hasText: 'before the lobe' }).waitFor();
+    assert.match((await page.locator('[data-testid="version-1"]').textContent())!, /Dr E2E/);
     await usePaint();
     await stroke(8, 30, 34);
     await storedLabels();

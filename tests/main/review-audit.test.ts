@@ -89,6 +89,20 @@ describe('review states and audit log', () => {
     assert.ok(lines.slice(1).every((l) => l.includes(',Dr Test,')));
   });
 
+  test('choosing another local user records the next writes as theirs; names are checked; the store remembers users', async () => {
+    const listed = (await call('users.list', {})) as unknown as { current: string; known: { name: string }[] };
+    assert.equal(listed.current, 'Dr Test');
+    const chosen = (await call('users.select', { name: '  Dr Second  ' })) as unknown as { current: string; known: { name: string }[] };
+    assert.equal(chosen.current, 'Dr Second');
+    assert.deepEqual(chosen.known.map((u) => u.name).sort(), ['Dr Second', 'Dr Test']);
+    await call('segmentation.writeSlices', { id, baseRevision: await revision(), slices: [1], data: slice });
+    const last = ((await call('audit.list', { segmentationId: id })) as unknown as { author: string; action: string }[]).at(-1)!;
+    assert.deepEqual([last.action, last.author], ['write-slices', 'Dr Second']);
+    assert.equal((await call('segmentation.open', { seriesId })).changedBy, 'Dr Second');
+    await rejects(call('users.select', { name: 'tab\there' }), 'invalid_params', /without control characters/);
+    await call('users.select', { name: 'Dr Test' });
+  });
+
   test('migration 4 upgrades a version-3 store with a segmentation in it to draft', () => {
     const dir = tempDir('review-migrate');
     const v3 = openDatabase(dir, MIGRATIONS.filter((m) => m.version <= 3));

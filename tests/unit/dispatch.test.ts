@@ -95,6 +95,8 @@ function makeHandlers() {
     'segmentation.compare': () => {
       throw new DelineateError('not_found', 'none');
     },
+    'users.list': () => ({ current: 'x', known: [] }),
+    'users.select': () => ({ current: 'x', known: [] }),
     'audit.list': () => [],
   };
   return {

@@ -24,6 +24,7 @@ import {
   type VersionSource,
 } from '../../shared/segmentation.js';
 import type { AuditLog } from '../store/audit-log.js';
+import { authorOf, type AuthorSource } from '../store/authors.js';
 import { withStorageErrors } from '../store/storage-errors.js';
 import { encodeSparseXor } from './slice-codec.js';
 import { DEFAULT_SNAPSHOT_POLICY, versionInfo, VersionStore, type SliceLayout, type SnapshotPolicy } from './version-store.js';
@@ -69,12 +70,16 @@ export class SegmentationStore {
     private readonly db: Database,
     private readonly dataDir: string,
     private readonly audit: AuditLog,
-    private readonly author: string,
+    private readonly authorSource: AuthorSource,
     policy: SnapshotPolicy = DEFAULT_SNAPSHOT_POLICY,
   ) {
     this.versions = new VersionStore(db, policy);
     this.journal = new WorkingJournal(db, randomUUID());
     this.removeLegacyLabelFiles();
+  }
+
+  private get author(): string {
+    return authorOf(this.authorSource);
   }
 
   /** The series' working segmentation (created with one empty segment on first open), and unsaved work an earlier session left. */

@@ -14,6 +14,7 @@ import { seriesHandlers } from '../studies/series-handlers.js';
 import { segmentationHandlers } from '../segmentation/segmentation-handlers.js';
 import { SegmentationStore } from '../segmentation/segmentation-store.js';
 import { AuditLog } from '../store/audit-log.js';
+import { Authors } from '../store/authors.js';
 import os from 'node:os';
 
 export interface ServicesOptions {
@@ -44,8 +45,8 @@ export function createServices(options: ServicesOptions): AppServices {
   const jobs = new JobManager(bus, { progressIntervalMs: options.progressIntervalMs });
   if (options.testJobs) jobs.register(countdownJob);
   const studies = new StudiesRepo(db);
-  const author = options.author ?? osUser();
-  const audit = new AuditLog(db, author);
+  const authors = new Authors(db, options.author ?? osUser());
+  const audit = new AuditLog(db, authors);
   // a crash between writing a volume file and committing its row leaves an orphan: drop it
   removeOrphanVolumes(options.dataDir, studies.referencedVolumeFiles());
   const decoder = createDecoder();
@@ -71,7 +72,9 @@ export function createServices(options: ServicesOptions): AppServices {
     'jobs.cancel': ({ jobId }) => jobs.cancel(jobId),
     'studies.list': () => studies.listStudies(),
     ...seriesHandlers(studies, options.dataDir),
-    ...segmentationHandlers(new SegmentationStore(db, options.dataDir, audit, author), studies, bus, audit),
+    ...segmentationHandlers(new SegmentationStore(db, options.dataDir, audit, authors), studies, bus, audit),
+    'users.list': () => authors.list(),
+    'users.select': ({ name }) => authors.select(name),
     'studies.import': ({ paths }) => jobs.start(IMPORT_JOB, { paths }, { label: `Import ${paths.length === 1 ? paths[0]!.split(/[\\/]/).pop() : `${paths.length} paths`}` }),
   };
 

@@ -4,16 +4,17 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { AuditEntry } from '../../shared/segmentation.js';
+import { authorOf, type AuthorSource } from './authors.js';
 
 export class AuditLog {
   constructor(
     private readonly db: Database,
-    private readonly author: string,
+    private readonly author: AuthorSource,
   ) {}
 
   /** Record a write; call inside the write's own transaction so both land or neither does. */
   record(action: string, entity: string, entityId: number | null, detail: string): void {
-    this.db.prepare('INSERT INTO audit_log (at, author, action, entity, entity_id, detail) VALUES (?, ?, ?, ?, ?, ?)').run(new Date().toISOString(), this.author, action, entity, entityId, detail);
+    this.db.prepare('INSERT INTO audit_log (at, author, action, entity, entity_id, detail) VALUES (?, ?, ?, ?, ?, ?)').run(new Date().toISOString(), authorOf(this.author), action, entity, entityId, detail);
   }
 
   /** Entries, oldest first; optionally only those about one record. */

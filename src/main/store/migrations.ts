@@ -135,7 +135,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
-    name: 'immutable segmentation versions with provenance, compressed slices and the autosave journal',
+    name: 'immutable segmentation versions with provenance, compressed slices, the autosave journal and local users',
     up(db, { dataDir }) {
       db.exec(`
         CREATE TABLE segmentation_versions (
@@ -183,6 +183,12 @@ export const MIGRATIONS: readonly Migration[] = [
         -- bumped by every write: a write based on an older revision is a conflict
         ALTER TABLE segmentations ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE segmentations ADD COLUMN changed_by TEXT NOT NULL DEFAULT '';
+        -- local named users (no passwords offline): who may be chosen as the author of writes
+        CREATE TABLE users (
+          name         TEXT PRIMARY KEY,
+          created_at   TEXT NOT NULL,
+          last_used_at TEXT NOT NULL
+        ) STRICT;
       `);
       // Label maps written as raw files before versioning become each segmentation's version 1.
       const rows = db.prepare("SELECT id, label_type, segments, label_file, updated_at FROM segmentations WHERE label_file != ''").all() as {

@@ -17,8 +17,8 @@ import { maxLabelOf, type WritePolicy } from '../../shared/editing/write-policy.
 import type { Vec3 } from '../../shared/volume.js';
 import type { HostClient } from '../lib/host-client.js';
 import { measureSince } from '../lib/profile.js';
-import { decodeRuns } from '../../shared/editing/label-runs.js';
-import { editableInState, type ReviewState, type SegmentationInfo } from '../../shared/segmentation.js';
+import { labelsFromWire } from '../lib/label-wire.js';
+import { editableInState, type ReviewState } from '../../shared/segmentation.js';
 import { SegmentationSync } from './segmentation-sync.svelte.js';
 import { VersionsState } from './versions.svelte.js';
 import type { ViewerState } from './viewer.svelte.js';
@@ -74,7 +74,7 @@ export class EditingState {
     private readonly viewer: ViewerState,
   ) {
     this.sync = new SegmentationSync(client, (message) => (this.error = message));
-    this.versions = new VersionsState(client, this);
+    this.versions = new VersionsState(client, this, viewer);
   }
 
   /** edits sent to the store and not yet confirmed */
@@ -93,7 +93,7 @@ export class EditingState {
     if (!series) return;
     try {
       const seg = await this.client.call('segmentation.open', { seriesId: series.id });
-      const data = labelsOf(seg, series.dims[0] * series.dims[1] * series.dims[2]);
+      const data = labelsFromWire(seg, seg.labelType, series.dims[0] * series.dims[1] * series.dims[2]);
       if (this.viewer.series?.id !== series.id) return; // another series was opened meanwhile
       this.editor = new LabelEditor({ dims: series.dims, spacing: series.spacing, data });
       this.sync.reset(seg);
@@ -139,29 +139,6 @@ export class EditingState {
   /** The working label map (what "keep mine" stores), or null when none is open. */
   get labels(): LabelArray | null {
     return this.editor?.data ?? null;
-  }
-
-  /** Show another label map (same grid) with its own colours instead of the working one. */
-  showOverlay(data: LabelArray, labels: { value: number; name: string; color: [number, number, number] }[]): void {
-    const series = this.viewer.series;
-    if (!series || !this.editor) return;
-    this.tool = null;
-    this.overlayShown = true;
-    this.viewer.labelVolume = { seriesId: series.id, description: 'Differences', data };
-    this.viewer.labels = labels.map((l) => ({ ...l, visible: true }));
-    this.viewer.labelChangedSlices = null;
-    this.viewer.labelRevision++;
-  }
-
-  /** Back to the working label map. */
-  hideOverlay(): void {
-    const series = this.viewer.series;
-    if (!series || !this.editor || !this.overlayShown) return;
-    this.overlayShown = false;
-    this.viewer.labelVolume = { seriesId: series.id, description: 'Segmentation', data: this.editor.data };
-    this.syncLabels();
-    this.viewer.labelChangedSlices = null;
-    this.viewer.labelRevision++;
   }
 
   /** Reload from the store (e.g. "take theirs"): local unsaved edits and undo history are dropped. */
@@ -445,7 +422,8 @@ export class EditingState {
     this.sync.setSegments($state.snapshot(this.segments) as Segment[]);
   }
 
-  private syncLabels(): void {
+  /** The viewer's overlay legend from the segments. */
+  syncLabels(): void {
     this.viewer.labels = this.segments.map((s) => ({ value: s.value, name: s.name, color: [...s.color], visible: s.visible }));
   }
 
@@ -453,14 +431,4 @@ export class EditingState {
     this.canUndo = this.editor?.canUndo() ?? false;
     this.canRedo = this.editor?.canRedo() ?? false;
   }
-}
-
-/** The label map from segmentation.open's payload (raw voxels, or runs decoded into a new array). */
-function labelsOf(seg: SegmentationInfo & { encoding: 'raw' | 'runs'; data: ArrayBuffer | ArrayBufferView }, voxels: number): LabelArray {
-  const bytes = seg.data instanceof ArrayBuffer ? new Uint8Array(seg.data) : new Uint8Array(seg.data.buffer, seg.data.byteOffset, seg.data.byteLength);
-  if (seg.encoding === 'runs') {
-    const runs = new Uint32Array(bytes.slice().buffer);
-    return decodeRuns(runs, seg.labelType === 'uint8' ? new Uint8Array(voxels) : new Uint16Array(voxels));
-  }
-  return seg.labelType === 'uint8' ? bytes : new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
 }

@@ -3,13 +3,14 @@
  * one with the working state (per-label agreement and a diff overlay), and resolve an edit conflict
  * (keep mine as a new version, or take theirs).
  */
-import { decodeRuns, encodeRuns } from '../../shared/editing/label-runs.js';
-import type { LabelArray } from '../../shared/editing/grid.js';
+import { encodeRuns } from '../../shared/editing/label-runs.js';
 import type { Segment } from '../../shared/editing/segments.js';
 import { DIFF_ADDED, DIFF_RELABELLED, DIFF_REMOVED, labelDiff } from '../../shared/metrics/label-diff.js';
 import type { AgreementRow, VersionInfo } from '../../shared/segmentation.js';
 import type { HostClient } from '../lib/host-client.js';
+import { labelsFromWire } from '../lib/label-wire.js';
 import type { EditingState } from './editing.svelte.js';
+import type { ViewerState } from './viewer.svelte.js';
 
 export const DIFF_LABELS = [
   { value: DIFF_ADDED, name: 'Added since the version', color: [40, 200, 70] as [number, number, number] },
@@ -35,6 +36,7 @@ export class VersionsState {
   constructor(
     private readonly client: HostClient,
     private readonly editing: EditingState,
+    private readonly viewer: ViewerState,
   ) {}
 
   async refresh(): Promise<void> {
@@ -60,10 +62,10 @@ export class VersionsState {
       const rows = await this.client.call('segmentation.compare', { id, reference: versionId, test: 'working' });
       const loaded = await this.client.call('segmentation.loadVersion', { id, versionId });
       const working = this.editing.labels!;
-      const reference = labelsFrom(loaded, working);
+      const reference = labelsFromWire(loaded, working instanceof Uint8Array ? 'uint8' : 'uint16', working.length);
       const diff = labelDiff(reference, working);
       this.diffMap = diff.map;
-      this.editing.hideOverlay();
+      this.hideDiff();
       this.comparison = { version: loaded.version, rows, added: diff.added, removed: diff.removed, relabelled: diff.relabelled, showDiff: false };
     });
   }
@@ -71,12 +73,12 @@ export class VersionsState {
   showDiff(show: boolean): void {
     if (!this.comparison || !this.diffMap) return;
     this.comparison.showDiff = show;
-    if (show) this.editing.showOverlay(this.diffMap, DIFF_LABELS);
-    else this.editing.hideOverlay();
+    if (show) this.showDiffMap(this.diffMap);
+    else this.hideDiff();
   }
 
   closeComparison(): void {
-    this.editing.hideOverlay();
+    this.hideDiff();
     this.comparison = null;
     this.diffMap = null;
   }
@@ -102,6 +104,33 @@ export class VersionsState {
     });
   }
 
+  /** Show the diff map (same grid, its own colours) instead of the working labels; editing pauses. */
+  private showDiffMap(map: Uint8Array): void {
+    const series = this.viewer.series;
+    if (!series || !this.editing.labels) return;
+    this.editing.tool = null;
+    this.editing.overlayShown = true;
+    this.viewer.labelVolume = { seriesId: series.id, description: 'Differences', data: map };
+    this.viewer.labels = DIFF_LABELS.map((l) => ({ ...l, visible: true }));
+    this.redraw();
+  }
+
+  /** Back to the working label map. */
+  private hideDiff(): void {
+    const series = this.viewer.series;
+    const labels = this.editing.labels;
+    if (!series || !labels || !this.editing.overlayShown) return;
+    this.editing.overlayShown = false;
+    this.viewer.labelVolume = { seriesId: series.id, description: 'Segmentation', data: labels };
+    this.editing.syncLabels();
+    this.redraw();
+  }
+
+  private redraw(): void {
+    this.viewer.labelChangedSlices = null;
+    this.viewer.labelRevision++;
+  }
+
   private async run(body: (id: number) => Promise<void>): Promise<boolean> {
     const id = this.editing.segmentationId;
     if (id === null || this.busy) return false;
@@ -117,11 +146,4 @@ export class VersionsState {
       this.busy = false;
     }
   }
-}
-
-/** A version's label map from its wire form, typed like the working one. */
-function labelsFrom(loaded: { encoding: 'raw' | 'runs'; data: ArrayBuffer | ArrayBufferView }, like: LabelArray): LabelArray {
-  const bytes = loaded.data instanceof ArrayBuffer ? new Uint8Array(loaded.data) : new Uint8Array(loaded.data.buffer, loaded.data.byteOffset, loaded.data.byteLength);
-  if (loaded.encoding === 'runs') return decodeRuns(new Uint32Array(bytes.slice().buffer), like instanceof Uint8Array ? new Uint8Array(like.length) : new Uint16Array(like.length));
-  return like instanceof Uint8Array ? bytes : new Uint16Array(bytes.slice().buffer);
 }

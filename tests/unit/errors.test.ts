@@ -91,7 +91,7 @@ describe('isErrorCode', () => {
   test('the declared code list is the one the hosts rely on', () => {
     assert.deepEqual(
       [...ERROR_CODES].sort(),
-      ['bad_request', 'cancelled', 'conflict', 'internal', 'invalid_input', 'invalid_params', 'not_found', 'too_large', 'unavailable', 'unknown_method'],
+      ['bad_request', 'cancelled', 'conflict', 'internal', 'invalid_input', 'invalid_params', 'not_found', 'storage', 'too_large', 'unavailable', 'unknown_method'],
     );
   });
 });

@@ -280,4 +280,42 @@ describe('lean header reader', () => {
   });
 
   const all = variants('ct,mr,rgb,mf,ov,wide');
+
+  test('headers longer than the first read (8 KiB) or the head (64 KiB): the same instance and fast-path record as the whole file gives', () => {
+    const dir = tempDir('lean-long');
+    dirs.push(dir);
+    execFileSync(DEBIAN_PYTHON, ['-c', LONG_HEADERS, dir]);
+    for (const name of ['long-7k.dcm', 'long-20k.dcm', 'long-100k.dcm']) {
+      const file = path.join(dir, name);
+      assert.deepEqual(outcome(file, true), outcome(file, false), file);
+      const native = readDicomInstance(file).slices[0]!.native;
+      assert.ok(native, `${name}: no fast-path record`);
+      assert.deepEqual(native, nativeOf(file), name);
+    }
+  });
 });
+
+// Files whose Pixel Data element header lies just before 8 KiB, past it, and past 64 KiB (a private OB
+// value pads the header).
+const LONG_HEADERS = `
+import sys, os, numpy as np
+from pydicom.dataset import FileDataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+for name, pad in (("long-7k.dcm", 7000), ("long-20k.dcm", 20000), ("long-100k.dcm", 100000)):
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset(None, {}, file_meta=meta, preamble=b"\\0" * 128)
+    ds.is_little_endian, ds.is_implicit_VR = True, False
+    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+    ds.Modality = "CT"
+    ds.add_new(0x00091010, "OB", bytes(pad))
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
+    ds.ImagePositionPatient, ds.ImageOrientationPatient, ds.PixelSpacing = [0, 0, 0], [1, 0, 0, 0, 1, 0], [1, 1]
+    ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.PhotometricInterpretation = 4, 6, 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.RescaleSlope, ds.RescaleIntercept = 1, -1024
+    ds.PixelData = (np.arange(24, dtype="<u2") * 37).tobytes()
+    ds.save_as(os.path.join(sys.argv[1], name), write_like_original=False)
+`;

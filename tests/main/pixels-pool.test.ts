@@ -113,6 +113,52 @@ parentPort.on('message', ({ path }) => {
   }
 });
 
+test('headers queued together share messages, and each file gets its own header', async () => {
+  const good = manifest.variants.map((v) => file(v.file)).filter((f) => !f.includes('bad'));
+  const files = Array.from({ length: 40 }, (_, i) => good[i % good.length]!);
+  const pool = new DecodePool(1);
+  try {
+    const headers = await Promise.all([...files, 'no-such-file.dcm'].map((f) => pool.readHeader(f)));
+    files.forEach((f, i) => {
+      const header = headers[i]!;
+      assert.ok('instance' in header ? header.instance.file === f : header.skip, `${f}: ${JSON.stringify(header).slice(0, 200)}`);
+    });
+    assert.match(JSON.stringify(headers.at(-1)), /cannot read: ENOENT/);
+    assert.ok(pool.stats().posts < files.length / 2, `headers were not batched: ${JSON.stringify(pool.stats())}`);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a batch of headers that crashes its worker is retried one file per message, so the crash names its file', async () => {
+  const script = path.join(dir, 'crashing-header-worker.mjs');
+  fs.writeFileSync(
+    script,
+    `import ${JSON.stringify(WORKER.href)};
+import { parentPort } from 'node:worker_threads';
+parentPort.on('message', (post) => {
+  if ((Array.isArray(post) ? post : [post]).some((r) => r.path.endsWith('crash-exit'))) process.exit(3);
+});
+`,
+  );
+  const pool = new DecodePool(1, { workerUrl: pathToFileURL(script) });
+  const good = file('ct-explicit-le.dcm');
+  try {
+    const paths = [good, good, 'crash-exit', good, good, good, good, good];
+    const outcomes = await Promise.allSettled(paths.map((p) => pool.readHeader(p)));
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      paths.map((p) => (p === 'crash-exit' ? 'rejected' : 'fulfilled')),
+    );
+    assert.match(String((outcomes[2] as PromiseRejectedResult).reason.message), /^crash-exit: the decode worker exited \(code 3\)$/);
+    const answers = outcomes.filter((o) => o.status === 'fulfilled').map((o) => (o as PromiseFulfilledResult<object>).value);
+    for (const answer of answers) assert.deepEqual(answer, answers[0], 'the files posted again are answered as usual');
+    assert.equal(pool.stats().crashes, 2, 'once in its batch, once alone');
+  } finally {
+    await pool.close();
+  }
+});
+
 test('close() rejects files still queued, and later calls', async () => {
   const pool = new DecodePool(1);
   const pending = Promise.allSettled(Array.from({ length: 4 }, () => pool.decodeFile(file('ct-j2k.dcm'))));

@@ -32,24 +32,30 @@ export interface ScanOptions {
 }
 
 const IGNORED_NAMES = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini', '.complete']);
+const REGULAR_FILE = { isDirectory: () => false, isFile: () => true };
 export const isNiftiName = (name: string) => /\.nii(\.gz)?$/i.test(name);
 
 /** Every regular file under the inputs (directories recursively, zips unpacked), in a stable order. */
 export async function listInputFiles(inputs: string[], options: ScanOptions): Promise<{ files: string[]; skipped: SkippedFile[] }> {
   const files: string[] = [];
   const skipped: SkippedFile[] = [];
-  const visit = async (p: string): Promise<void> => {
+  // `known`: a directory entry already typed as a regular file, so it needs no stat of its own (one
+  // thread-pool round trip per file was most of listing a large series); links and the rest are stat'd.
+  const visit = async (p: string, known?: 'file'): Promise<void> => {
     options.signal?.throwIfAborted();
-    let stat: fs.Stats;
+    let stat: { isDirectory(): boolean; isFile(): boolean };
     try {
-      stat = await fs.promises.stat(p);
+      stat = known === 'file' ? REGULAR_FILE : await fs.promises.stat(p);
     } catch (err) {
       skipped.push({ path: p, reason: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
       return;
     }
     if (stat.isDirectory()) {
-      const entries = (await fs.promises.readdir(p)).sort();
-      for (const entry of entries) if (!IGNORED_NAMES.has(entry) && !entry.startsWith('._')) await visit(path.join(p, entry));
+      const entries = (await fs.promises.readdir(p, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const entry of entries) {
+        if (IGNORED_NAMES.has(entry.name) || entry.name.startsWith('._')) continue;
+        await visit(path.join(p, entry.name), entry.isFile() ? 'file' : undefined);
+      }
     } else if (stat.isFile()) {
       if (/\.zip$/i.test(p)) {
         try {

@@ -7,7 +7,7 @@
  * multi-frame, float pixels, odd values) returns null and the caller parses with dcmjs.
  */
 import type { NaturalDataset } from './dcmjs-reader.js';
-import { EXPLICIT_VR_LE, IMPLICIT_VR_LE, locatePixelData, type Element } from './pixel-data-locator.js';
+import { EXPLICIT_VR_LE, IMPLICIT_VR_LE, locatePixelData, type Element, type PixelDataLocation } from './pixel-data-locator.js';
 
 type Kind = 'string' | 'name' | 'decimal' | 'integer' | 'us';
 
@@ -127,6 +127,8 @@ export interface LeanHeader {
   transferSyntaxUid: string;
   /** only the attributes toInstance reads, each exactly as dcmjs would naturalize it */
   dataset: NaturalDataset;
+  /** where the walk found Pixel Data (see locatePixelData) */
+  pixelData: PixelDataLocation;
 }
 
 /** The header of a plain single-frame little endian image whose Pixel Data header lies in `bytes`, or null. */
@@ -135,11 +137,12 @@ export function readLeanHeader(bytes: Uint8Array): LeanHeader | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dataset: NaturalDataset = {};
   let transferSyntaxUid: string | null;
+  let found: PixelDataLocation | null;
   try {
     transferSyntaxUid = transferSyntaxOf(bytes, view);
     if (transferSyntaxUid !== IMPLICIT_VR_LE && transferSyntaxUid !== EXPLICIT_VR_LE) return null;
     const explicitVr = transferSyntaxUid === EXPLICIT_VR_LE;
-    const found = locatePixelData(bytes, transferSyntaxUid, (el) => {
+    found = locatePixelData(bytes, transferSyntaxUid, (el) => {
       if (DECLINED.has(el.tag) || el.tag >>> 16 === 0x0019) return false;
       if (el.tag === SPECIFIC_CHARACTER_SET) {
         if (explicitVr && el.vr !== 'CS') return false;
@@ -160,5 +163,5 @@ export function readLeanHeader(bytes: Uint8Array): LeanHeader | null {
   }
   if (String(dataset.ImageType ?? '').toUpperCase().includes('MOSAIC')) return null;
   dataset.PixelData = true; // a marker: toInstance is told there are pixels
-  return { transferSyntaxUid, dataset };
+  return { transferSyntaxUid, dataset, pixelData: found };
 }

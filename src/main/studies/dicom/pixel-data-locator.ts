@@ -136,9 +136,10 @@ const intOf = (v: unknown, fallback: number): number | null => (v === undefined 
 /**
  * The fast-path record for a file whose one frame is 16-bit grey native little endian data (nearly all
  * CT and MR), or null for anything else. `ds` is the naturalized header parsed from `bytes`; the
- * defaults are the ones the full decoder applies (pixels/format.ts).
+ * defaults are the ones the full decoder applies (pixels/format.ts). `located` is what
+ * locatePixelData already found in these bytes (the lean reader's walk), so it is not walked twice.
  */
-export function nativePixelDataOf(bytes: Uint8Array, transferSyntaxUid: string, ds: NaturalDataset): NativePixelData | null {
+export function nativePixelDataOf(bytes: Uint8Array, transferSyntaxUid: string, ds: NaturalDataset, located?: PixelDataLocation): NativePixelData | null {
   if (ds.FloatPixelData !== undefined || ds.DoubleFloatPixelData !== undefined) return null;
   const rows = intOf(ds.Rows, 0);
   const columns = intOf(ds.Columns, 0);
@@ -149,7 +150,7 @@ export function nativePixelDataOf(bytes: Uint8Array, transferSyntaxUid: string, 
   if (intOf(ds.SamplesPerPixel, 1) !== 1 || intOf(ds.NumberOfFrames, 1) !== 1 || bitsAllocated !== 16) return null;
   if (!rows || !columns || rows < 0 || columns < 0 || bitsStored === null || highBit === null) return null;
   if (bitsStored < 1 || bitsStored > 16 || highBit < bitsStored - 1 || highBit > 15 || (representation !== 0 && representation !== 1)) return null;
-  const location = locatePixelData(bytes, transferSyntaxUid);
+  const location = located ?? locatePixelData(bytes, transferSyntaxUid);
   if (!location || location.length < rows * columns * 2) return null;
   const headSha256 = createHash('sha256').update(bytes.subarray(0, location.offset)).digest('hex');
   return { ...location, headSha256, rows, columns, bitsStored, highBit, pixelRepresentation: representation };

@@ -23,7 +23,9 @@ export function planVolumes(instances: DicomInstance[]): PlannedVolume[] {
   const bySeries = new Map<string, DicomInstance[]>();
   for (const instance of instances) {
     const key = instance.series.seriesInstanceUid;
-    bySeries.set(key, [...(bySeries.get(key) ?? []), instance]);
+    const members = bySeries.get(key);
+    if (members) members.push(instance);
+    else bySeries.set(key, [instance]);
   }
   const volumes: PlannedVolume[] = [];
   for (const [seriesUid, members] of bySeries) {

@@ -11,7 +11,7 @@ import { decodeDicomFile } from './decode.js';
 import { PixelDataError } from './errors.js';
 import { fastRescale } from './native-fast-path.js';
 import { decodeSlices } from './place-slices.js';
-import { serializeError, type DecodeReply, type DecodeRequest, type OutputSpec, type RescaledFile, type TaskResult } from './worker-protocol.js';
+import { serializeError, type DecodeReply, type DecodeRequest, type OutputSpec, type RescaledFile, type TaskResult, type WorkerPost } from './worker-protocol.js';
 
 // Blocking reads are right on a worker: no thread-pool round trips, and the worker has nothing else to do.
 function read(path: string): Uint8Array {
@@ -38,20 +38,31 @@ async function run(request: DecodeRequest): Promise<TaskResult> {
   return decodeDicomFile(read(request.path), request.path);
 }
 
-async function handle(port: NonNullable<typeof parentPort>, request: DecodeRequest): Promise<void> {
+/** The reply to one request, with the buffers it moves (its result's frames or slices). */
+async function answer(request: DecodeRequest, transfer: Set<ArrayBuffer>): Promise<DecodeReply> {
   const { id, path } = request;
-  let reply: DecodeReply;
-  let transfer: ArrayBuffer[] = [];
   try {
     const result = await run(request);
     // Every frame and slice owns its buffer (never a view into the file or WASM memory).
     const arrays: { buffer: ArrayBufferLike }[] = 'frames' in result ? result.frames : 'slices' in result ? result.slices : [];
-    transfer = [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
-    reply = { id, ok: true, result };
+    for (const a of arrays) transfer.add(a.buffer as ArrayBuffer);
+    return { id, ok: true, result };
   } catch (thrown) {
-    reply = { id, ok: false, error: serializeError(thrown, path) };
+    return { id, ok: false, error: serializeError(thrown, path) };
   }
-  port.postMessage(reply, transfer);
+}
+
+/** A batch (see DecodePool) is answered in one message, in request order. */
+async function handle(port: NonNullable<typeof parentPort>, post: WorkerPost): Promise<void> {
+  const transfer = new Set<ArrayBuffer>();
+  if (!Array.isArray(post)) {
+    const reply = await answer(post, transfer);
+    port.postMessage(reply, [...transfer]);
+    return;
+  }
+  const replies: DecodeReply[] = [];
+  for (const request of post) replies.push(await answer(request, transfer));
+  port.postMessage(replies, [...transfer]);
 }
 
 if (!parentPort) throw new Error('decode-worker.js runs only as a worker thread (see DecodePool)');
@@ -59,6 +70,6 @@ const port = parentPort;
 // The pool posts several requests ahead; they are handled strictly in order, one at a time, so the
 // pool knows which file a crash belongs to and a worker never holds two files' bytes at once.
 let chain: Promise<void> = Promise.resolve();
-port.on('message', (request: DecodeRequest) => {
-  chain = chain.then(() => handle(port, request));
+port.on('message', (post: WorkerPost) => {
+  chain = chain.then(() => handle(port, post));
 });

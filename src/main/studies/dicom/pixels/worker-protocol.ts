@@ -66,6 +66,10 @@ export interface SerializedError {
 
 export type DecodeReply = { id: number; ok: true; result: TaskResult } | { id: number; ok: false; error: SerializedError };
 
+/** One message to a worker: a request, or a batch of header requests answered in one message. */
+export type WorkerPost = DecodeRequest | DecodeRequest[];
+export type WorkerReply = DecodeReply | DecodeReply[];
+
 /** Errors cross the thread boundary as plain data and become PixelDataErrors again. */
 export function serializeError(thrown: unknown, path: string): SerializedError {
   if (thrown instanceof PixelDataError) return { source: thrown.source, problem: thrown.problem };

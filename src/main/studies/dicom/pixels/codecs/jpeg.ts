@@ -10,7 +10,10 @@ import { CodecModule, runWasmDecoder, type WasmDecoder } from './wasm.js';
 interface LosslessDecoder {
   decode(buffer: ArrayBuffer, offset: number, length: number): Uint8Array | Uint16Array;
 }
-const { Decoder: LosslessDecoder } = createRequire(import.meta.url)('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder };
+// loaded on first use: most imports never meet a lossless JPEG, and every worker start would pay for it
+let losslessDecoder: (new () => LosslessDecoder) | undefined;
+const newLosslessDecoder = (): LosslessDecoder =>
+  new (losslessDecoder ??= (createRequire(import.meta.url)('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder }).Decoder)();
 
 interface LibJpegTurbo {
   JPEGDecoder: new () => WasmDecoder;
@@ -57,7 +60,7 @@ export function decodeJpegLossless(bytes: Uint8Array): DecodedImage {
   const frame = readJpegFrame(bytes);
   if (frame.sof !== 0xc3) throw new CodecError(`expected a lossless (SOF3) stream, found SOF marker 0xff${frame.sof.toString(16)}`);
   const padded = padBeforeEnd(bytes);
-  const decoder = new LosslessDecoder();
+  const decoder = newLosslessDecoder();
   let decoded: Uint8Array | Uint16Array;
   try {
     decoded = decoder.decode(padded.buffer as ArrayBuffer, padded.byteOffset, padded.byteLength);

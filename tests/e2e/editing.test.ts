@@ -296,8 +296,7 @@ describe('segment editing (real delineate serve + Chromium)', () => {
     await page.locator('[data-testid="author"]').selectOption({ label: 'New user…' });
     await page.locator('[data-testid="new-author"]').fill('Dr E2E');
     await page.locator('[data-testid="new-author"]').press('Enter');
-    await page.locator('[data-testid="author"]').waitFor();
-    assert.equal(await page.locator('[data-testid="author"]').inputValue(), 'Dr E2E');
+    await waitUntil(() => page.locator('[data-testid="author"]').inputValue(), (v) => v === 'Dr E2E'); // once the host has it
     await page.locator('[data-testid="version-name"]').fill('before the lobe');
     await page.locator('[data-testid="save-version"]').click();
     await page.locator('[data-testid="version-1"]', { hasText: 'before the lobe' }).waitFor();

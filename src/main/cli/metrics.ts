@@ -1,11 +1,11 @@
 /** `delineate metrics A B`: agreement between two label maps on one grid, per label. */
 import path from 'node:path';
 import type { LabelGrid } from '../../shared/editing/grid.js';
+import { labelArrayOf } from '../../shared/editing/label-runs.js';
 import { DelineateError } from '../../shared/errors.js';
 import { sameGrid } from '../../shared/labels.js';
 import { compareLabelMaps, type LabelAgreement } from '../../shared/metrics/agreement.js';
 import type { Volume } from '../../shared/volume.js';
-import { labelArray } from '../segmentation/segmentation-handlers.js';
 import { SegmentationStore } from '../segmentation/segmentation-store.js';
 import { resolveDataDir } from '../data-dir.js';
 import { AuditLog } from '../store/audit-log.js';
@@ -33,7 +33,7 @@ function readStoreLabels(dataDir: string, refs: string[]): { grids: LabelGrid[];
       const series = studies.getSeries(seriesId)!;
       const grid = { dims: series.dims };
       const bytes = kind === 'version' ? store.loadVersion(segmentationId, id, grid).labels : store.openForSeries(seriesId, grid).labels;
-      grids.push({ dims: series.dims, spacing: series.spacing, data: labelArray(bytes, store.labelTypeOf(segmentationId)) });
+      grids.push({ dims: series.dims, spacing: series.spacing, data: labelArrayOf(bytes, store.labelTypeOf(segmentationId)) });
       seriesIds.push(seriesId);
     }
     return { grids, seriesIds };

@@ -1,6 +1,6 @@
 /** Contract handlers for segmentations: open, autosave, versions, conflicts, review, comparison, audit. */
 import type { LabelArray } from '../../shared/editing/grid.js';
-import { decodeRuns, encodeRuns } from '../../shared/editing/label-runs.js';
+import { encodeRuns, labelArrayOf, labelsFromWire } from '../../shared/editing/label-runs.js';
 import { DelineateError } from '../../shared/errors.js';
 import { compareLabelMaps } from '../../shared/metrics/agreement.js';
 import type { AgreementRow } from '../../shared/segmentation.js';
@@ -25,13 +25,6 @@ type Names =
 
 const asBytes = (data: ArrayBuffer | ArrayBufferView): Uint8Array => (data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 
-/** Label bytes as the typed array of their label type. */
-export function labelArray(bytes: Uint8Array, labelType: 'uint8' | 'uint16'): LabelArray {
-  if (labelType === 'uint8') return bytes;
-  const aligned = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice();
-  return new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 2);
-}
-
 /** A label map for the wire: run-length coded when that is smaller. */
 function wire(labels: LabelArray): { encoding: 'raw' | 'runs'; data: LabelArray | Uint32Array } {
   const runs = encodeRuns(labels);
@@ -53,15 +46,15 @@ export function segmentationHandlers(store: SegmentationStore, studies: StudiesR
   const labelsOf = (id: number, ref: number | 'working') => {
     if (ref !== 'working') {
       const { labels } = store.loadVersion(id, ref, gridOf(id));
-      return labelArray(labels, store.labelTypeOf(id));
+      return labelArrayOf(labels, store.labelTypeOf(id));
     }
     const { info, labels } = store.openForSeries(store.seriesOf(id), gridOf(id));
-    return labelArray(labels, info.labelType);
+    return labelArrayOf(labels, info.labelType);
   };
   return {
     'segmentation.open': ({ seriesId }) => {
       const { info, labels, recovered } = store.openForSeries(seriesId, grid(seriesId));
-      return { ...info, recovered, ...wire(labelArray(labels, info.labelType)) };
+      return { ...info, recovered, ...wire(labelArrayOf(labels, info.labelType)) };
     },
     'segmentation.writeSlices': ({ id, baseRevision, slices, data }) => {
       const info = store.writeSlices(id, baseRevision, slices, asBytes(data), gridOf(id));
@@ -80,12 +73,10 @@ export function segmentationHandlers(store: SegmentationStore, studies: StudiesR
     },
     'segmentation.keepMine': ({ id, name, segments, encoding, data }) => {
       const g = gridOf(id);
-      const voxels = g.dims[0] * g.dims[1] * g.dims[2];
-      const labelType = store.labelTypeOf(id);
+      // raw bytes go to the store as they came (it checks their size); runs are decoded onto the grid
       let bytes = asBytes(data);
       if (encoding === 'runs') {
-        const runs = bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2) : new Uint32Array(bytes.slice().buffer);
-        const decoded = decodeRuns(runs, labelType === 'uint8' ? new Uint8Array(voxels) : new Uint16Array(voxels));
+        const decoded = labelsFromWire({ encoding, data }, store.labelTypeOf(id), g.dims[0] * g.dims[1] * g.dims[2]);
         bytes = new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength);
       }
       const kept = store.keepMine(id, name, bytes, segments, g);
@@ -95,7 +86,7 @@ export function segmentationHandlers(store: SegmentationStore, studies: StudiesR
     'segmentation.versions': ({ id }) => store.listVersions(id),
     'segmentation.loadVersion': ({ id, versionId }) => {
       const { version, labels } = store.loadVersion(id, versionId, gridOf(id));
-      return { version, ...wire(labelArray(labels, store.labelTypeOf(id))) };
+      return { version, ...wire(labelArrayOf(labels, store.labelTypeOf(id))) };
     },
     'segmentation.compare': ({ id, reference, test }) => {
       const { dims, spacing } = series(store.seriesOf(id));

@@ -17,7 +17,7 @@ import { maxLabelOf, type WritePolicy } from '../../shared/editing/write-policy.
 import type { Vec3 } from '../../shared/volume.js';
 import type { HostClient } from '../lib/host-client.js';
 import { measureSince } from '../lib/profile.js';
-import { labelsFromWire } from '../lib/label-wire.js';
+import { labelsFromWire } from '../../shared/editing/label-runs.js';
 import { editableInState, type ReviewState } from '../../shared/segmentation.js';
 import { SegmentationSync } from './segmentation-sync.svelte.js';
 import { VersionsState } from './versions.svelte.js';

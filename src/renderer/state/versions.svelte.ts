@@ -3,12 +3,11 @@
  * one with the working state (per-label agreement and a diff overlay), and resolve an edit conflict
  * (keep mine as a new version, or take theirs).
  */
-import { encodeRuns } from '../../shared/editing/label-runs.js';
+import { encodeRuns, labelsFromWire } from '../../shared/editing/label-runs.js';
 import type { Segment } from '../../shared/editing/segments.js';
 import { DIFF_ADDED, DIFF_RELABELLED, DIFF_REMOVED, labelDiff } from '../../shared/metrics/label-diff.js';
 import type { AgreementRow, VersionInfo } from '../../shared/segmentation.js';
 import type { HostClient } from '../lib/host-client.js';
-import { labelsFromWire } from '../lib/label-wire.js';
 import type { EditingState } from './editing.svelte.js';
 import type { ViewerState } from './viewer.svelte.js';
 

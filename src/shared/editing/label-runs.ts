@@ -50,3 +50,24 @@ export function decodeRuns(runs: Uint32Array, out: LabelArray): LabelArray {
   if (at !== out.length) throw new RangeError(`label runs cover ${at} of the ${out.length} voxels of the grid`);
   return out;
 }
+
+/** Label bytes (little endian) as the typed array of their label type (a view when aligned). */
+export function labelArrayOf(bytes: Uint8Array, labelType: 'uint8' | 'uint16'): LabelArray {
+  if (labelType === 'uint8') return bytes;
+  const aligned = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice();
+  return new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 2);
+}
+
+/** A label map as the contract carries it: raw voxels, or the runs of encodeRuns. */
+export interface WireLabels {
+  encoding: 'raw' | 'runs';
+  data: ArrayBuffer | ArrayBufferView;
+}
+
+/** The label map of a wire payload, typed by its label type; `voxels` sizes decoded runs. */
+export function labelsFromWire(wire: WireLabels, labelType: 'uint8' | 'uint16', voxels: number): LabelArray {
+  const bytes = wire.data instanceof ArrayBuffer ? new Uint8Array(wire.data) : new Uint8Array(wire.data.buffer, wire.data.byteOffset, wire.data.byteLength);
+  if (wire.encoding === 'raw') return labelArrayOf(bytes, labelType);
+  const words = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  return decodeRuns(new Uint32Array(words.buffer, words.byteOffset, words.byteLength >>> 2), labelType === 'uint8' ? new Uint8Array(voxels) : new Uint16Array(voxels));
+}

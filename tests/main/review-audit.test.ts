@@ -10,6 +10,7 @@ import { auditCsv } from '../../src/main/store/audit-log.js';
 import { openDatabase } from '../../src/main/store/database.js';
 import { MIGRATIONS } from '../../src/main/store/migrations.js';
 import type { ImportReport } from '../../src/shared/studies.js';
+import { insertStudyAndSeries } from '../helpers/store-rows.js';
 import { makeSeries, tempDir } from '../helpers/dicom-fixtures.js';
 
 describe('review states and audit log', () => {
@@ -106,10 +107,7 @@ describe('review states and audit log', () => {
   test('migration 4 upgrades a version-3 store with a segmentation in it to draft', () => {
     const dir = tempDir('review-migrate');
     const v3 = openDatabase(dir, MIGRATIONS.filter((m) => m.version <= 3));
-    v3.db.exec(`INSERT INTO studies (study_instance_uid, patient_name, patient_id, patient_birth_date, patient_sex, study_date, study_time, description, accession_number, created_at)
-      VALUES ('1.2', '', '', '', '', '', '', '', '', 'now')`);
-    v3.db.exec(`INSERT INTO series (study_id, series_key, series_instance_uid, source_kind, modality, description, dims, spacing, affine_lps, voxel_type, components, transfer_syntaxes, warnings, display_inverted, volume_file, volume_bytes, imported_at)
-      VALUES (1, 'k', '1.2.3', 'dicom', 'CT', '', '[1,1,1]', '[1,1,1]', '[]', 'int16', 1, '[]', '[]', 0, 'v', 2, 'now')`);
+    insertStudyAndSeries(v3.db, [1, 1, 1]);
     v3.db.exec(`INSERT INTO segmentations (series_id, label_type, segments, label_file, created_at, updated_at) VALUES (1, 'uint8', '[]', 'f', 'now', 'now')`);
     v3.db.close();
     const upgraded = openDatabase(dir, MIGRATIONS.filter((m) => m.version <= 4));

@@ -16,6 +16,7 @@ import { integrityCheck, openDatabase } from '../../src/main/store/database.js';
 import { MIGRATIONS } from '../../src/main/store/migrations.js';
 import { decodeRuns, encodeRuns } from '../../src/shared/editing/label-runs.js';
 import type { ImportReport } from '../../src/shared/studies.js';
+import { insertStudyAndSeries } from '../helpers/store-rows.js';
 import { makeSeries, tempDir } from '../helpers/dicom-fixtures.js';
 import { random } from '../helpers/random.js';
 
@@ -230,10 +231,7 @@ describe('migration 5', () => {
   test('turns a version-4 label file into version 1 of its segmentation and removes the file', () => {
     const dir = tempDir('migrate5');
     const v4 = openDatabase(dir, MIGRATIONS.filter((m) => m.version <= 4));
-    v4.db.exec(`INSERT INTO studies (study_instance_uid, patient_name, patient_id, patient_birth_date, patient_sex, study_date, study_time, description, accession_number, created_at)
-      VALUES ('1.2', '', '', '', '', '', '', '', '', 'now')`);
-    v4.db.exec(`INSERT INTO series (study_id, series_key, series_instance_uid, source_kind, modality, description, dims, spacing, affine_lps, voxel_type, components, transfer_syntaxes, warnings, display_inverted, volume_file, volume_bytes, imported_at)
-      VALUES (1, 'k', '1.2.3', 'dicom', 'CT', '', '[6,5,4]', '[1,1,1]', '[]', 'int16', 1, '[]', '[]', 0, 'v', 240, 'now')`);
+    insertStudyAndSeries(v4.db, [6, 5, 4]);
     v4.db.exec(`INSERT INTO segmentations (series_id, label_type, segments, label_file, created_at, updated_at, review_state) VALUES (1, 'uint8', '[{"value":1,"name":"Liver","color":[1,2,3],"visible":true,"locked":false}]', 'segmentations/series-1.labels', 'now', '2026-01-02T03:04:05.000Z', 'submitted')`);
     v4.db.close();
     const labels = new Uint8Array(6 * 5 * 4);

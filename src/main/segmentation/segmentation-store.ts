@@ -27,7 +27,7 @@ import type { AuditLog } from '../store/audit-log.js';
 import { authorOf, type AuthorSource } from '../store/authors.js';
 import { withStorageErrors } from '../store/storage-errors.js';
 import { encodeSparseXor } from './slice-codec.js';
-import { DEFAULT_SNAPSHOT_POLICY, versionInfo, VersionStore, type SliceLayout, type SnapshotPolicy } from './version-store.js';
+import { DEFAULT_SNAPSHOT_POLICY, versionInfo, VersionStore, type SliceLayout, type SnapshotPolicy, type VersionRow } from './version-store.js';
 import { WorkingJournal } from './working-journal.js';
 
 export const SEGMENTATIONS_DIR = 'segmentations';
@@ -133,7 +133,7 @@ export class SegmentationStore {
   saveVersion(id: number, baseRevision: number, name: string, grid: SeriesGrid): { info: SegmentationInfo; version: VersionInfo } {
     let versionId = 0;
     const info = this.write(id, baseRevision, (row) => {
-      versionId = this.commitWorking(row, grid, name.trim() || `Version ${this.versions.list(id).length + 1}`, {});
+      versionId = this.commitWorking(row, grid, name.trim() || `Version ${this.versions.nextNumber(id)}`, {});
     });
     return { info, version: versionInfo(this.versions.get(versionId)!) };
   }
@@ -143,27 +143,27 @@ export class SegmentationStore {
    * version first (nothing is lost), then `labels` becomes a new version on top and the working state.
    */
   keepMine(id: number, name: string, labels: Uint8Array, segments: Segment[], grid: SeriesGrid): { info: SegmentationInfo; version: VersionInfo } {
-    let versionId = 0;
-    const info = this.write(id, null, (row) => {
-      if (this.journal.count(id) > 0) {
-        this.commitWorking(row, grid, `Unsaved work of ${row.changed_by}`, { note: `saved when ${this.author} resolved an edit conflict by keeping their own` });
-        row = this.row(id);
-      }
-      versionId = this.commitLabels(row, labels, grid, { name: name.trim() || 'Kept after a conflict', source: 'manual', provenance: { note: 'kept after an edit conflict' }, segments });
-      this.audit.record('resolve-conflict', 'segmentation', id, `kept own label map as version ${this.versions.get(versionId)!.number}`);
-    });
-    return { info, version: versionInfo(this.versions.get(versionId)!) };
+    const meta: VersionMeta = { name: name.trim() || 'Kept after a conflict', source: 'manual', provenance: { note: 'kept after an edit conflict' }, segments };
+    return this.addOnTop(id, labels, meta, grid, `saved when ${this.author} resolved an edit conflict by keeping their own`, (version) =>
+      this.audit.record('resolve-conflict', 'segmentation', id, `kept own label map as version ${version.number}`),
+    );
   }
 
   /** Store a whole label map as a new version (AI result, imported mask, merge); unsaved edits are saved first. */
   addVersion(id: number, labels: Uint8Array, meta: VersionMeta, grid: SeriesGrid): { info: SegmentationInfo; version: VersionInfo } {
+    return this.addOnTop(id, labels, meta, grid, `saved before a ${meta.source} version was added`);
+  }
+
+  /** One write: unsaved work (if any) becomes a version noted `unsavedNote`, then `labels` a version on top. */
+  private addOnTop(id: number, labels: Uint8Array, meta: VersionMeta, grid: SeriesGrid, unsavedNote: string, then?: (version: VersionRow) => void): { info: SegmentationInfo; version: VersionInfo } {
     let versionId = 0;
     const info = this.write(id, null, (row) => {
       if (this.journal.count(id) > 0) {
-        this.commitWorking(row, grid, `Unsaved work of ${row.changed_by}`, { note: `saved before a ${meta.source} version was added` });
+        this.commitWorking(row, grid, `Unsaved work of ${row.changed_by}`, { note: unsavedNote });
         row = this.row(id);
       }
       versionId = this.commitLabels(row, labels, grid, meta);
+      then?.(this.versions.get(versionId)!);
     });
     return { info, version: versionInfo(this.versions.get(versionId)!) };
   }

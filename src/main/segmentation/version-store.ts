@@ -125,7 +125,7 @@ export class VersionStore {
         if (payload.byteLength) slices.push([k, payload]);
       }
     }
-    const number = ((this.db.prepare('SELECT max(number) AS n FROM segmentation_versions WHERE segmentation_id = ?').get(version.segmentationId) as { n: number | null }).n ?? 0) + 1;
+    const number = this.nextNumber(version.segmentationId);
     const payloadBytes = slices.reduce((n, [, p]) => n + p.byteLength, 0);
     const { lastInsertRowid } = this.db
       .prepare(
@@ -151,6 +151,11 @@ export class VersionStore {
     const insert = this.db.prepare('INSERT INTO version_slices (version_id, k, payload) VALUES (?, ?, ?)');
     for (const [k, payload] of slices) insert.run(id, k, payload);
     return id;
+  }
+
+  /** The number the segmentation's next version will get. */
+  nextNumber(segmentationId: number): number {
+    return ((this.db.prepare('SELECT max(number) AS n FROM segmentation_versions WHERE segmentation_id = ?').get(segmentationId) as { n: number | null }).n ?? 0) + 1;
   }
 
   /** The version and its ancestors back to the nearest snapshot, oldest (the snapshot) first. */

@@ -31,6 +31,12 @@ export const pb = {
     for (const b of value) out.push(b);
   },
   message: (field: number, ...fields: Field[]): Field => (out) => pb.bytes(field, encode(...fields))(out),
+  /** a 32-bit float (wire type 5) */
+  float: (field: number, value: number): Field => (out) => {
+    key(out, field, 5);
+    const bytes = new Uint8Array(Float32Array.of(value).buffer);
+    for (const b of bytes) out.push(b);
+  },
 };
 
 export function encode(...fields: Field[]): Uint8Array {

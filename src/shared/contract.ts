@@ -8,6 +8,8 @@ import { JobInfoSchema, JobTypeInfoSchema } from './jobs.js';
 import { BinarySchema } from './schemas.js';
 import { AgreementRowSchema, AuditEntrySchema, AuthorListSchema, RecoveredWorkSchema, REVIEW_STATES, SegmentationInfoSchema, SegmentListSchema, VersionInfoSchema } from './segmentation.js';
 import { SeriesSummarySchema, StudySummarySchema } from './studies.js';
+import { ModelSummarySchema } from './inference/model-summary.js';
+import { SegmentParamsSchema } from './inference/segment-result.js';
 
 export const ComputeStatusSchema = z.object({
   /** the provider inference will use now */
@@ -67,6 +69,21 @@ export const REQUESTS = {
   'jobs.cancel': {
     description: 'Ask a job to stop; it ends as cancelled (a finished job is returned unchanged).',
     params: z.object({ jobId: z.string().min(1) }).strict(),
+    result: JobInfoSchema,
+  },
+  'models.list': {
+    description: 'Every segmentation model package (shipped and user-added); a broken one is listed as unavailable with its problem.',
+    params: Empty,
+    result: z.array(ModelSummarySchema),
+  },
+  'models.add': {
+    description: 'Validate a model package folder on the host (manifest.json, .onnx, LICENSE) and register it as a user model.',
+    params: z.object({ path: z.string().min(1).max(4096) }).strict(),
+    result: ModelSummarySchema,
+  },
+  'inference.segment': {
+    description: 'Run a model on a series as a job; its result (SegmentResult) names the new AI version, the provider that ran and why, timings and uncertainty.',
+    params: SegmentParamsSchema,
     result: JobInfoSchema,
   },
   'studies.list': {

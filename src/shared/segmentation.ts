@@ -49,6 +49,10 @@ export const ProvenanceSchema = z
     executionProvider: z.enum(['cpu', 'cuda']).optional(),
     parameters: z.record(z.string(), z.unknown()).optional(),
     runTimeMs: z.number().nonnegative().optional(),
+    /** AI: which execution provider ran and why (e.g. the CUDA failure that made it CPU) */
+    providerReason: z.string().max(500).optional(),
+    /** AI: how sure the model was, for review queues (see src/shared/inference/postprocess.ts) */
+    uncertainty: z.object({ meanEntropyProxy: z.number(), lowConfidenceFraction: z.number() }).strict().optional(),
     /** import: the file the mask came from */
     sourceFile: z.string().max(4096).optional(),
     /** merge: the versions merged */

@@ -98,6 +98,11 @@ function makeHandlers() {
     'users.list': () => ({ current: 'x', known: [] }),
     'users.select': () => ({ current: 'x', known: [] }),
     'audit.list': () => [],
+    'models.list': () => [],
+    'models.add': () => {
+      throw new DelineateError('not_found', 'none');
+    },
+    'inference.segment': ({ modelId }) => jobInfo('job-2', `segment ${modelId}`),
   };
   return {
     handlers,

@@ -11,9 +11,8 @@ import { createDecoder, type Decoder } from '../studies/decoder.js';
 import { readNiftiFile, writeNiftiFile } from '../studies/nifti-file.js';
 import { scanInputs } from '../studies/scan.js';
 import { DATA_DIR_OPTION, type CliIo, type Command } from './command.js';
+import { runJobToEnd } from './run-job.js';
 
-
-/** Run a job to its end, printing throttled progress to stderr (unless --json); Ctrl-C cancels it. */
 export const importCommand: Command = {
   name: 'import',
   summary: 'Import DICOM or NIfTI files, folders (recursive) or .zip archives into the store.',
@@ -23,23 +22,9 @@ export const importCommand: Command = {
   async run(args, io) {
     if (args.positionals.length === 0) throw new DelineateError('invalid_params', 'import needs at least one PATH (see: delineate import --help)');
     const services = createServices({ dataDir: resolveDataDir(args.values['data-dir'] as string | undefined, io.env), host: 'cli' });
-    const onSigint = () => void services.jobs.list().forEach((j) => services.jobs.cancel(j.id));
-    process.once('SIGINT', onSigint);
     try {
-      const off = services.bus.subscribe((name, payload) => {
-        if (!args.json && name === 'job.progress') {
-          const job = payload as { stage: string; message: string; fraction: number | null };
-          io.stderr(`\r${job.fraction === null ? '' : `${Math.round(job.fraction * 100)}% `}${job.stage}: ${job.message}`.slice(0, 120).padEnd(120));
-        }
-      });
-      const job = services.jobs.start('studies.import', { paths: args.positionals.map((p) => path.resolve(p)) });
-      const done = await services.jobs.wait(job.id);
-      off();
-      if (!args.json) io.stderr('\n');
-      if (done.state !== 'succeeded') throw new DelineateError(done.error?.code ?? 'cancelled', done.error?.message ?? `import ${done.state}`);
-      return done.result as ImportReport;
+      return (await runJobToEnd(services, 'studies.import', { paths: args.positionals.map((p) => path.resolve(p)) }, io, args.json)) as ImportReport;
     } finally {
-      process.off('SIGINT', onSigint);
       await services.close();
     }
   },

@@ -5,10 +5,12 @@ import { doctorCommand } from './doctor.js';
 import { serveCommand } from './serve.js';
 import { convertCommand, importCommand } from './import-commands.js';
 import { metricsCommand } from './metrics.js';
+import { segmentCommand } from './segment.js';
 import { backupCommand } from './backup.js';
 import { auditCommand } from './audit.js';
+import { modelsCommand } from './models.js';
 
-export const COMMANDS: Command[] = [importCommand, convertCommand, metricsCommand, backupCommand, auditCommand, serveCommand, doctorCommand];
+export const COMMANDS: Command[] = [importCommand, convertCommand, segmentCommand, metricsCommand, backupCommand, auditCommand, modelsCommand, serveCommand, doctorCommand];
 
 function topHelp(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

@@ -15,7 +15,12 @@ import { segmentationHandlers } from '../segmentation/segmentation-handlers.js';
 import { SegmentationStore } from '../segmentation/segmentation-store.js';
 import { AuditLog } from '../store/audit-log.js';
 import { Authors } from '../store/authors.js';
+import { appRoot } from '../paths.js';
+import { InferenceEngine } from '../inference/inference-engine.js';
+import { ModelRegistry } from '../inference/model-registry.js';
+import { SEGMENT_JOB, segmentJob } from '../inference/segment-job.js';
 import os from 'node:os';
+import path from 'node:path';
 
 export interface ServicesOptions {
   dataDir: string;
@@ -35,6 +40,8 @@ export interface AppServices {
   readonly bus: EventBus;
   readonly jobs: JobManager;
   readonly handlers: Handlers;
+  readonly segmentations: SegmentationStore;
+  readonly models: ModelRegistry;
   close(): Promise<void>;
 }
 
@@ -51,6 +58,11 @@ export function createServices(options: ServicesOptions): AppServices {
   removeOrphanVolumes(options.dataDir, studies.referencedVolumeFiles());
   const decoder = createDecoder();
   jobs.register(importJob({ db, dataDir: options.dataDir, decoder, bus }));
+  const segmentations = new SegmentationStore(db, options.dataDir, audit, authors);
+  const models = new ModelRegistry({ shippedDir: path.join(appRoot(), 'native-models'), userDir: path.join(options.dataDir, 'models') });
+  const engine = new InferenceEngine();
+  const allowGpu = options.allowGpu ?? true;
+  jobs.register(segmentJob({ registry: models, engine, studies, store: segmentations, bus, dataDir: options.dataDir, allowGpu }));
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -59,7 +71,7 @@ export function createServices(options: ServicesOptions): AppServices {
       host: options.host === 'electron' ? 'electron' : 'browser',
       dataDir: options.dataDir,
       sqliteVersion: sqliteVersion(db),
-      compute: await computeStatus({ allowGpu: options.allowGpu ?? true }),
+      compute: await computeStatus({ allowGpu }),
     }),
     'diagnostics.echo': ({ text, data }) => ({
       text,
@@ -72,9 +84,19 @@ export function createServices(options: ServicesOptions): AppServices {
     'jobs.cancel': ({ jobId }) => jobs.cancel(jobId),
     'studies.list': () => studies.listStudies(),
     ...seriesHandlers(studies, options.dataDir),
-    ...segmentationHandlers(new SegmentationStore(db, options.dataDir, audit, authors), studies, bus, audit),
+    ...segmentationHandlers(segmentations, studies, bus, audit),
     'users.list': () => authors.list(),
     'users.select': ({ name }) => authors.select(name),
+    'models.list': () => models.list(),
+    'models.add': async ({ path: dir }) => {
+      const added = await models.add(dir);
+      bus.emit('store.changed', { entity: 'model', ids: [added.id] });
+      return added;
+    },
+    'inference.segment': (params) => {
+      const series = studies.getSeries(params.seriesId);
+      return jobs.start(SEGMENT_JOB, params, { label: `Segment ${series?.description || `series ${params.seriesId}`} with ${params.modelId}` });
+    },
     'studies.import': ({ paths }) => jobs.start(IMPORT_JOB, { paths }, { label: `Import ${paths.length === 1 ? paths[0]!.split(/[\\/]/).pop() : `${paths.length} paths`}` }),
   };
 
@@ -84,8 +106,11 @@ export function createServices(options: ServicesOptions): AppServices {
     bus,
     jobs,
     handlers,
+    segmentations,
+    models,
     async close() {
       await jobs.shutdown();
+      await engine.close();
       await decoder.close();
       db.close();
     },

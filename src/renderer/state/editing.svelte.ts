@@ -21,6 +21,7 @@ import { labelsFromWire } from '../../shared/editing/label-runs.js';
 import { editableInState, type ReviewState } from '../../shared/segmentation.js';
 import { SegmentationSync } from './segmentation-sync.svelte.js';
 import { VersionsState } from './versions.svelte.js';
+import { AiState } from './ai.svelte.js';
 import type { ViewerState } from './viewer.svelte.js';
 
 export type EditTool = 'paint' | 'erase' | 'threshold' | 'fill';
@@ -68,6 +69,7 @@ export class EditingState {
   /** the store side: ordered writes, revisions, conflicts */
   readonly sync: SegmentationSync;
   readonly versions: VersionsState;
+  readonly ai: AiState;
 
   constructor(
     private readonly client: HostClient,
@@ -75,6 +77,7 @@ export class EditingState {
   ) {
     this.sync = new SegmentationSync(client, (message) => (this.error = message));
     this.versions = new VersionsState(client, this, viewer);
+    this.ai = new AiState(client, this);
   }
 
   /** edits sent to the store and not yet confirmed */

@@ -72,6 +72,8 @@ export const ModelLabelSchema = z
 
 export const ModelManifestSchema = z
   .object({
+    /** lets editors validate the file against native-models/manifest.schema.json */
+    $schema: z.string().max(2000).optional(),
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'lower-case letters, digits, dot, dash or underscore (2–64)'),
     name: z.string().min(1).max(200),
     version: z.string().min(1).max(64),

@@ -1,0 +1,109 @@
+/**
+ * The inference.segment job: run a model on a stored series and keep the result as a new AI version
+ * of the series' segmentation, with provenance (model, sha256, provider and why, timings, uncertainty).
+ * A cancelled or failed run stores nothing.
+ */
+import { DelineateError } from '../../shared/errors.js';
+import type { Segment } from '../../shared/editing/segments.js';
+import type { ModelManifest } from '../../shared/inference/manifest.js';
+import { SegmentParamsSchema, type SegmentResult } from '../../shared/inference/segment-result.js';
+import type { JobType } from '../jobs/job-manager.js';
+import type { EventBus } from '../services/event-bus.js';
+import type { StudiesRepo } from '../store/studies-repo.js';
+import type { SegmentationStore } from '../segmentation/segmentation-store.js';
+import type { InferenceEngine } from './inference-engine.js';
+import type { ModelRegistry } from './model-registry.js';
+
+export const SEGMENT_JOB = 'inference.segment';
+
+export interface SegmentJobDeps {
+  registry: ModelRegistry;
+  engine: InferenceEngine;
+  studies: StudiesRepo;
+  store: SegmentationStore;
+  bus: EventBus;
+  dataDir: string;
+  allowGpu: boolean;
+}
+
+export const segmentsOf = (manifest: ModelManifest): Segment[] =>
+  manifest.labels.map((l) => ({ value: l.value, name: l.name, color: l.color, visible: true, locked: false, ...(l.category ? { category: l.category } : {}), ...(l.type ? { type: l.type } : {}) }));
+
+function voxelCounts(labels: ArrayLike<number>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i]!;
+    if (v !== 0) counts[v] = (counts[v] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export function segmentJob(deps: SegmentJobDeps): JobType<{ seriesId: number; modelId: string; provider: 'auto' | 'cpu' | 'cuda' }> {
+  return {
+    type: SEGMENT_JOB,
+    label: 'Segment',
+    description: 'Run a segmentation model on a series; the result becomes a new AI version',
+    params: SegmentParamsSchema,
+    async run({ seriesId, modelId, provider }, ctx): Promise<SegmentResult> {
+      const series = deps.studies.getSeries(seriesId);
+      if (!series) throw new DelineateError('not_found', `No series ${seriesId}`);
+      if (series.components !== 1) throw new DelineateError('invalid_params', `${series.description || `Series ${seriesId}`} is RGB: segment a scalar series`);
+      const pkg = await deps.registry.get(modelId);
+      const { manifest } = pkg;
+      ctx.progress({ stage: 'load', message: `Reading ${series.description || `series ${seriesId}`}` });
+      // the inference process reads the voxels from the volume cache itself
+      const stored = { dataDir: deps.dataDir, volumeFile: series.volumeFile, bytes: series.volumeBytes };
+      const volume = { dims: series.dims, spacing: series.spacing, affineLps: series.affineLps, voxelType: series.voxelType, stored };
+      const result = await deps.engine.run(pkg, volume, {
+        provider,
+        allowGpu: deps.allowGpu,
+        signal: ctx.signal,
+        onProgress: (stage, fraction, message) => ctx.progress({ stage, fraction, message }),
+      });
+      if (ctx.signal.aborted) throw new DelineateError('cancelled', 'Segmentation cancelled');
+
+      ctx.progress({ stage: 'store', message: 'Saving the result as a new version' });
+      const grid = { dims: series.dims };
+      const { info } = deps.store.openForSeries(seriesId, grid);
+      if (info.labelType === 'uint8' && manifest.labels.some((l) => l.value > 255)) {
+        throw new DelineateError('invalid_params', `${manifest.name} has label values above 255; this segmentation stores 8-bit labels`);
+      }
+      const labels = info.labelType === 'uint8' && result.labels instanceof Uint16Array ? Uint8Array.from(result.labels) : result.labels;
+      const bytes = new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength);
+      const timings = Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k, Math.round(v)]));
+      const { version } = deps.store.addVersion(
+        info.id,
+        bytes,
+        {
+          name: `${manifest.name} ${manifest.version}`,
+          source: 'ai',
+          segments: segmentsOf(manifest),
+          provenance: {
+            modelId: manifest.id,
+            modelVersion: manifest.version,
+            modelSha256: pkg.sha256,
+            executionProvider: result.choice.provider,
+            providerReason: result.choice.reason,
+            runTimeMs: timings.totalMs,
+            uncertainty: result.uncertainty,
+            parameters: { timingsMs: timings, modelGrid: result.modelGrid, inference: manifest.inference.mode },
+          },
+        },
+        grid,
+      );
+      deps.bus.emit('store.changed', { entity: 'segmentation', ids: [String(info.id)] });
+      return {
+        segmentationId: info.id,
+        versionId: version.id,
+        versionNumber: version.number,
+        modelId: manifest.id,
+        modelVersion: manifest.version,
+        provider: result.choice.provider,
+        providerReason: result.choice.reason,
+        timings,
+        uncertainty: result.uncertainty,
+        voxelCounts: voxelCounts(labels),
+      };
+    },
+  };
+}

@@ -1,7 +1,8 @@
 /**
  * AI segmentation: for each shipped model, the whole pipeline (inference process, conform, normalise,
  * crop, run, argmax, post-process, resample back) on a synthetic 1 mm T1-like head, against a raw
- * session.run on a tensor of the same size in this process with the same session options; plus the
+ * session.run on the same tensor (same conform, normalisation and crop) in this process with the same
+ * session options; plus the
  * raw run on a full 256³ tensor, and the inference process's peak memory.
  * Goals (issue 8): pipeline overhead ≤ 10 % of session.run; report 256³ CPU time per model.
  * DELINEATE_BENCH_MODELS=id,id limits the models; DELINEATE_BENCH_PROVIDER=cuda runs on the GPU.
@@ -10,8 +11,8 @@ import os from 'node:os';
 import type { InferenceSession } from 'onnxruntime-node';
 import { loadOrt } from '../src/main/compute/providers.js';
 import { InferenceEngine } from '../src/main/inference/inference-engine.js';
-import { ModelRegistry } from '../src/main/inference/model-registry.js';
-import { appRoot } from '../src/main/paths.js';
+import { ModelRegistry, shippedModelsDir } from '../src/main/inference/model-registry.js';
+import { prepareInput } from '../src/main/inference/pipeline.js';
 import type { Volume } from '../src/shared/volume.js';
 import type { Benchmark } from './harness.js';
 import path from 'node:path';
@@ -31,9 +32,9 @@ export function syntheticHead(): Volume {
   return { dims, spacing: [1, 1, 1], affineLps: [0, 0, 1, -128, 1, 0, 0, -88, 0, -1, 0, 120, 0, 0, 0, 1], voxelType: 'int16', components: 1, data };
 }
 
-async function rawRunMs(session: InferenceSession, inputName: string, dims: [number, number, number]): Promise<number> {
+async function rawRunMs(session: InferenceSession, inputName: string, dims: [number, number, number], data?: Float32Array): Promise<number> {
   const ort = await loadOrt();
-  const input = new ort.Tensor('float32', new Float32Array(dims[0] * dims[1] * dims[2]).fill(0.5), [1, 1, ...dims]);
+  const input = new ort.Tensor('float32', data ?? new Float32Array(dims[0] * dims[1] * dims[2]).fill(0.5), [1, 1, ...dims]);
   const t = performance.now();
   await session.run({ [inputName]: input });
   return performance.now() - t;
@@ -45,7 +46,7 @@ export const inferenceBenchmark: Benchmark = {
   async run() {
     const provider = (process.env.DELINEATE_BENCH_PROVIDER ?? 'cpu') as 'cpu' | 'cuda';
     const wanted = process.env.DELINEATE_BENCH_MODELS?.split(',');
-    const registry = new ModelRegistry({ shippedDir: path.join(appRoot(), 'native-models'), userDir: path.join(os.tmpdir(), 'delineate-bench-no-user-models') });
+    const registry = new ModelRegistry({ shippedDir: shippedModelsDir(), userDir: path.join(os.tmpdir(), 'delineate-bench-no-user-models') });
     const models = (await registry.list()).filter((m) => m.available && m.origin === 'shipped' && (!wanted || wanted.includes(m.id)));
     const head = syntheticHead();
     const engine = new InferenceEngine();
@@ -65,9 +66,10 @@ export const inferenceBenchmark: Benchmark = {
           interOpNumThreads: 1,
           executionMode: 'sequential',
         });
-        const cropped = result.modelGrid.cropped;
-        await rawRunMs(session, pkg.inputName, cropped); // warm-up
-        const raw = await rawRunMs(session, pkg.inputName, cropped);
+        // the very tensor the pipeline fed the model: the same conform, normalisation and crop
+        const { work, workDims: cropped } = prepareInput(session, pkg, head, () => undefined);
+        await rawRunMs(session, pkg.inputName, cropped, work); // warm-up
+        const raw = await rawRunMs(session, pkg.inputName, cropped, work);
         const pipeline = result.timings.totalMs;
         metrics[`${id}_pipeline_ms`] = Math.round(pipeline);
         metrics[`${id}_raw_session_run_ms`] = Math.round(raw);

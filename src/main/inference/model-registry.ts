@@ -4,6 +4,7 @@
  * package is listed as unavailable with its problem and never hides the others. Validation results
  * are cached per folder until one of its files changes.
  */
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -22,7 +23,12 @@ export interface ModelRegistryOptions {
   userDir: string;
 }
 
-export const shippedModelsDir = (): string => path.join(appRoot(), 'native-models');
+/** Beside the app; in a packaged desktop app electron-builder puts them in its resources folder (outside the asar, where ONNX Runtime can read them). */
+export function shippedModelsDir(): string {
+  const resources = (process as { resourcesPath?: string }).resourcesPath;
+  const packaged = resources ? path.join(resources, 'native-models') : null;
+  return packaged && existsSync(packaged) ? packaged : path.join(appRoot(), 'native-models');
+}
 export const userModelsDir = (dataDir: string): string => path.join(dataDir, 'models');
 
 /** The registry of an installation: shipped models beside the app, user models in the data directory. */

@@ -8,9 +8,9 @@ import { loadOrt } from '../compute/providers.js';
 import type { ModelManifest } from '../../shared/inference/manifest.js';
 import { modelGrid, resampleLinear, resampleNearest } from '../../shared/inference/conform.js';
 import { normalise } from '../../shared/inference/normalise.js';
-import { cropBox, extractBox, extractTile, gaussianImportance, mirror, pasteBox, planTiles, TileAccumulator } from '../../shared/inference/sliding-window.js';
+import { cropBox, extractBox, extractTile, gaussianImportance, mirror, pasteBox, planTiles, TileAccumulator, type Box } from '../../shared/inference/sliding-window.js';
 import { argmaxChannels, fillHoles, keepLargestComponent, uncertaintyScore } from '../../shared/inference/postprocess.js';
-import type { Volume } from '../../shared/volume.js';
+import type { Volume, VolumeGeometry } from '../../shared/volume.js';
 import type { PipelineTimings, UncertaintyScore } from './worker-protocol.js';
 
 type Dims3 = [number, number, number];
@@ -41,50 +41,66 @@ function fixedSpatialDims(session: InferenceSession, inputName: string): Dims3 |
   return spatial.length === 3 && spatial.every((d) => typeof d === 'number' && d > 0) ? (spatial as Dims3) : null;
 }
 
-export async function runPipeline(session: InferenceSession, model: PipelineModel, volume: Volume, progress: PipelineProgress, keepProbability = false): Promise<PipelineOutput> {
-  const { manifest } = model;
-  const clock = () => performance.now();
-  let t = clock();
+/** The model input: the series conformed to the model's space, normalised, and cropped to what matters. */
+export interface PreparedInput {
+  /** the model grid (tensor-ordered: i = W, j = H, k = D) */
+  grid: VolumeGeometry;
+  /** its D, H, W */
+  full: Dims3;
+  crop: Box | null;
+  /** the tensor the model runs on (the crop of the normalised volume, or all of it) */
+  work: Float32Array;
+  workDims: Dims3;
+  fixed: Dims3 | null;
+  conformMs: number;
+  normaliseMs: number;
+}
 
+export function prepareInput(session: InferenceSession, model: PipelineModel, volume: Volume, progress: PipelineProgress): PreparedInput {
+  const { manifest } = model;
+  let t = performance.now();
   progress('conform', null, 'Resampling to the model space');
   const grid = modelGrid(volume, manifest.input.conform);
   const conformed = resampleLinear(volume, grid);
-  const full: Dims3 = [grid.dims[2], grid.dims[1], grid.dims[0]]; // tensor D, H, W
-  const conformMs = clock() - t;
+  const full: Dims3 = [grid.dims[2], grid.dims[1], grid.dims[0]];
+  const conformMs = performance.now() - t;
 
-  t = clock();
+  t = performance.now();
   progress('normalise', null, 'Normalising intensities');
   normalise(conformed, manifest.input.normalisation);
-  const normaliseMs = clock() - t;
-
-  t = clock();
   const fixed = fixedSpatialDims(session, model.inputName);
   const crop = manifest.input.crop && !fixed ? cropBox(conformed, full, manifest.input.crop.threshold, manifest.input.crop.marginVoxels) : null;
   const work = crop ? extractBox(conformed, full, crop) : conformed;
-  const workDims: Dims3 = crop ? crop.size : full;
+  return { grid, full, crop, work, workDims: crop ? crop.size : full, fixed, conformMs, normaliseMs: performance.now() - t };
+}
 
+export async function runPipeline(session: InferenceSession, model: PipelineModel, volume: Volume, progress: PipelineProgress, keepProbability = false): Promise<PipelineOutput> {
+  const { manifest } = model;
+  const { grid, full, crop, work, workDims, fixed, conformMs, normaliseMs } = prepareInput(session, model, volume, progress);
+  let t = performance.now();
   const { scores, sessionRunMs, tiles } = await predictScores(session, model, work, workDims, fixed, progress);
-  const inferenceMs = clock() - t;
+  const inferenceMs = performance.now() - t;
 
-  t = clock();
+  t = performance.now();
   progress('postprocess', null, 'Labelling voxels');
   const { labels: workLabels, maxProbability } = manifest.output.kind === 'labels' ? labelsFromScores(scores) : argmaxChannels(scores, manifest.output.channels, manifest.output.kind, manifest.output.channelToLabel);
   const uncertainty = maxProbability ? uncertaintyScore(maxProbability, workLabels) : { meanEntropyProxy: 0, lowConfidenceFraction: 0 };
-  const modelLabels = crop ? pasteBox(workLabels, full, crop) : workLabels;
+  // Post-processing on the crop is exact: everything outside it is background, connected to the
+  // grid border, so components and holes are the same as on the whole grid.
   const { keepLargestComponent: keep, fillHoles: holes } = manifest.postprocess;
-  if (keep === 'foreground' || keep.length) keepLargestComponent(modelLabels, full, keep);
-  if (holes.length) fillHoles(modelLabels, full, holes);
-  const postprocessMs = clock() - t;
+  if (keep === 'foreground' || keep.length) keepLargestComponent(workLabels, workDims, keep);
+  if (holes.length) fillHoles(workLabels, workDims, holes);
+  const modelLabels = crop ? pasteBox(workLabels, full, crop) : workLabels;
+  const postprocessMs = performance.now() - t;
 
-  t = clock();
+  t = performance.now();
   progress('resample', null, 'Resampling labels to the series grid');
   const labels = resampleNearest(modelLabels, grid, volume);
-  const probability = keepProbability && maxProbability ? maxProbability : null;
   return {
     labels,
-    maxProbability: probability,
+    maxProbability: keepProbability ? maxProbability : null,
     uncertainty,
-    timings: { conformMs, normaliseMs, inferenceMs, sessionRunMs, postprocessMs, resampleBackMs: clock() - t },
+    timings: { conformMs, normaliseMs, inferenceMs, sessionRunMs, postprocessMs, resampleBackMs: performance.now() - t },
     modelGrid: { dims: full, cropped: workDims, tiles },
   };
 }

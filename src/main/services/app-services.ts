@@ -15,12 +15,10 @@ import { segmentationHandlers } from '../segmentation/segmentation-handlers.js';
 import { SegmentationStore } from '../segmentation/segmentation-store.js';
 import { AuditLog } from '../store/audit-log.js';
 import { Authors } from '../store/authors.js';
-import { appRoot } from '../paths.js';
 import { InferenceEngine } from '../inference/inference-engine.js';
-import { ModelRegistry } from '../inference/model-registry.js';
+import { modelRegistryFor, type ModelRegistry } from '../inference/model-registry.js';
 import { SEGMENT_JOB, segmentJob } from '../inference/segment-job.js';
 import os from 'node:os';
-import path from 'node:path';
 
 export interface ServicesOptions {
   dataDir: string;
@@ -59,7 +57,7 @@ export function createServices(options: ServicesOptions): AppServices {
   const decoder = createDecoder();
   jobs.register(importJob({ db, dataDir: options.dataDir, decoder, bus }));
   const segmentations = new SegmentationStore(db, options.dataDir, audit, authors);
-  const models = new ModelRegistry({ shippedDir: path.join(appRoot(), 'native-models'), userDir: path.join(options.dataDir, 'models') });
+  const models = modelRegistryFor(options.dataDir);
   const engine = new InferenceEngine();
   const allowGpu = options.allowGpu ?? true;
   jobs.register(segmentJob({ registry: models, engine, studies, store: segmentations, bus, dataDir: options.dataDir, allowGpu }));

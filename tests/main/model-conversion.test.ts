@@ -13,23 +13,13 @@ import { loadOrt } from '../../src/main/compute/providers.js';
 import { convertTfjsLayersModel } from '../../src/main/inference/tfjs-converter.js';
 import { weightPaths } from '../../src/main/inference/tfjs-model.js';
 import { ModelManifestSchema } from '../../src/shared/inference/manifest.js';
+import { random } from '../helpers/random.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const T = { timeout: 180_000 };
 type Dims = [number, number, number];
 type Json = Record<string, unknown>;
 
-/** mulberry32: a small seeded generator, so every run sees the same numbers */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A smooth synthetic head with noise, min-max scaled to [0, 1] as brainchop does: scalp, skull, CSF, a

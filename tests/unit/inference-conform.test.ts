@@ -4,18 +4,8 @@ import { modelGrid, resampleLinear, resampleNearest } from '../../src/shared/inf
 import type { ConformSpec } from '../../src/shared/inference/manifest.js';
 import { axisVector, invertAffine, multiply4, transformPoint, type Mat4 } from '../../src/shared/geometry.js';
 import type { Vec3, Volume, VolumeGeometry } from '../../src/shared/volume.js';
+import { random } from '../helpers/random.js';
 
-/** mulberry32: a small seeded generator so failures reproduce */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const spec = (orientation: string, spacingMm: Vec3 | null = null, shape: Vec3 | null = null): ConformSpec => ({ orientation, spacingMm, shape, interpolation: 'linear' });
 

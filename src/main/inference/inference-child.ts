@@ -8,11 +8,11 @@ import { peakRssBytes } from '../compute/memory.js';
 import { readVolumeFile } from '../studies/volume-cache.js';
 import { runPipeline } from './pipeline.js';
 import { SessionCache } from './session-cache.js';
-import type { RunRequest, WorkerMessage } from './worker-protocol.js';
+import type { RunRequest, ChildMessage } from './inference-protocol.js';
 
 if (!process.send) throw new Error('inference-child.js runs only as a child process (fork)');
 const sessions = new SessionCache();
-const post = (message: WorkerMessage) => process.send!(message);
+const post = (message: ChildMessage) => process.send!(message);
 process.on('disconnect', () => process.exit(0)); // the app went away: so does this process
 
 process.on('message', (request: RunRequest) => {

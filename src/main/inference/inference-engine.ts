@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { DelineateError, isErrorCode, type ErrorCode } from '../../shared/errors.js';
 import type { VolumeGeometry, VoxelArray, VoxelType } from '../../shared/volume.js';
 import type { ModelPackage } from './model-package.js';
-import type { ProviderPreference, RunRequest, RunResult, VolumeSource, WorkerMessage } from './worker-protocol.js';
+import type { ProviderPreference, RunRequest, RunResult, VolumeSource, ChildMessage } from './inference-protocol.js';
 
 export interface RunOptions {
   provider: ProviderPreference;
@@ -72,7 +72,7 @@ export class InferenceEngine {
         options.signal?.removeEventListener('abort', onAbort);
         if (this.child === child) hold(child, false);
       };
-      const onMessage = (m: WorkerMessage) => {
+      const onMessage = (m: ChildMessage) => {
         if (m.runId !== runId) return;
         if (m.type === 'progress') return options.onProgress?.(m.stage, m.fraction, m.message);
         finish();

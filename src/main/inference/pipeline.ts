@@ -11,7 +11,7 @@ import { normalise } from '../../shared/inference/normalise.js';
 import { cropBox, extractBox, extractTile, gaussianImportance, mirror, pasteBox, planTiles, TileAccumulator, type Box } from '../../shared/inference/sliding-window.js';
 import { argmaxChannels, fillHoles, keepLargestComponent, uncertaintyScore } from '../../shared/inference/postprocess.js';
 import type { Volume, VolumeGeometry } from '../../shared/volume.js';
-import type { PipelineTimings, UncertaintyScore } from './worker-protocol.js';
+import type { PipelineTimings, UncertaintyScore } from './inference-protocol.js';
 
 type Dims3 = [number, number, number];
 

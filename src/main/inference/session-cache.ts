@@ -6,7 +6,7 @@
 import os from 'node:os';
 import type { InferenceSession } from 'onnxruntime-node';
 import { loadOrt } from '../compute/providers.js';
-import type { ExecutionProvider, ProviderChoice, ProviderPreference } from './worker-protocol.js';
+import type { ExecutionProvider, ProviderChoice, ProviderPreference } from './inference-protocol.js';
 
 const firstLine = (text: string) => (text.split('\n').find((l) => l.trim()) ?? text).slice(0, 300);
 

@@ -56,7 +56,7 @@ export interface RunResult {
   peakRssBytes: number;
 }
 
-export type WorkerMessage =
+export type ChildMessage =
   | { type: 'progress'; runId: number; stage: string; fraction: number | null; message: string }
   | RunResult
   | { type: 'error'; runId: number; code: string; message: string };

@@ -1,7 +1,8 @@
 /**
  * One model run on one series: conform to the model's space, normalise, crop, run (whole or sliding
  * window, optionally mirrored), argmax, post-process, and resample the labels back to the series grid.
- * Runs in the inference worker; every step but session.run is pure code from src/shared/inference.
+ * Runs in the inference process (inference-child.ts); every step but session.run is pure code from
+ * src/shared/inference.
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { loadOrt } from '../compute/providers.js';

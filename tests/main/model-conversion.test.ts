@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { loadOrt } from '../../src/main/compute/providers.js';
 import { convertTfjsLayersModel } from '../../src/main/inference/tfjs-converter.js';
-import { weightPaths } from '../../src/main/inference/tfjs-model.js';
 import { ModelManifestSchema } from '../../src/shared/inference/manifest.js';
 import { random } from '../helpers/random.js';
+import { loadTfjsModel, readTfjsSource } from '../helpers/shipped-tfjs.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const T = { timeout: 180_000 };
@@ -176,18 +176,14 @@ describe('tfjs layers-model to ONNX', () => {
       const manifest = ModelManifestSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')));
       assert.equal(manifest.output.channels, channels);
       assert.ok(fs.readFileSync(path.join(dir, 'LICENSE'), 'utf8').startsWith('MIT License'));
-      const modelJson = JSON.parse(fs.readFileSync(path.join(dir, 'tfjs', 'model.json'), 'utf8')) as { modelTopology: { model_config: { config: { layers: { config: Json }[] } } }; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
-      const weights = concat(weightPaths(modelJson).map((p) => new Uint8Array(fs.readFileSync(path.join(dir, 'tfjs', p))).slice().buffer));
-
+      const source = readTfjsSource(dir);
+      const { modelJson, weights } = source;
       const converted = convertTfjsLayersModel(modelJson, weights, { sourceName: id });
       assert.equal(converted.outputChannels, channels);
       assert.deepEqual(converted.inputShape, [256, 256, 256, 1]);
 
-      // tfjs checks inputs against the declared 256³; brainchop edits the shape to its crop the same way
-      const topology = structuredClone(modelJson.modelTopology);
-      topology.model_config.config.layers[0]!.config.batch_input_shape = [null, null, null, null, 1];
-      const weightData = weights.slice().buffer;
-      const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights), weightData }));
+      // tfjs checks inputs against the declared 256³: the reference takes any size, as brainchop's crop does
+      const model = await loadTfjsModel(source);
       const dims: Dims = [40, 40, 40];
       const result = await compare(model, converted.onnx, headPhantom(40, 3.5, 7), dims);
       model.dispose();

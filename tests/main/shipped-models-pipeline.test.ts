@@ -6,7 +6,6 @@
  * same argmax, channel mapping, post-processing and resampling written out here.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -15,13 +14,13 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { loadOrt } from '../../src/main/compute/providers.js';
 import { readModelPackage } from '../../src/main/inference/model-package.js';
 import { prepareInput, runPipeline } from '../../src/main/inference/pipeline.js';
-import { weightPaths } from '../../src/main/inference/tfjs-model.js';
 import { resampleNearest } from '../../src/shared/inference/conform.js';
 import { fillHoles, keepLargestComponent } from '../../src/shared/inference/postprocess.js';
 import { pasteBox } from '../../src/shared/inference/sliding-window.js';
 import { transformPoint } from '../../src/shared/geometry.js';
 import type { Vec3, Volume } from '../../src/shared/volume.js';
 import { random } from '../helpers/random.js';
+import { loadTfjsModel, readTfjsSource } from '../helpers/shipped-tfjs.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const T = { timeout: 600_000 };
@@ -67,24 +66,6 @@ function headSeries(seed: number, size = 1): { volume: Volume; head: Uint8Array 
         }
       }
   return { volume: { dims: DIMS, spacing: [SPACING, SPACING, SPACING], affineLps: AFFINE, voxelType: 'int16', components: 1, data }, head };
-}
-
-/** brainchop's tfjs layers-model from native-models/<id>/tfjs, its declared 256³ input made free. */
-async function loadTfjs(dir: string): Promise<tf.LayersModel> {
-  const modelJson = JSON.parse(fs.readFileSync(path.join(dir, 'tfjs', 'model.json'), 'utf8')) as {
-    modelTopology: { model_config: { config: { layers: { config: Record<string, unknown> }[] } } };
-    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const bytes = Buffer.concat(weightPaths(modelJson).map((p) => fs.readFileSync(path.join(dir, 'tfjs', p))));
-  const topology = structuredClone(modelJson.modelTopology);
-  topology.model_config.config.layers[0]!.config.batch_input_shape = [null, null, null, null, 1];
-  return tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: topology,
-      weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights),
-      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-    }),
-  );
 }
 
 function counts(labels: ArrayLike<number>): Map<number, number> {
@@ -135,7 +116,7 @@ describe('shipped models through the whole pipeline against TensorFlow.js', () =
       assert.deepEqual(prepared.full, [256, 256, 256]);
       assert.ok(prepared.crop, 'the head is cropped out of the 256³ grid');
       const [D, H, W] = prepared.workDims;
-      const tfModel = await loadTfjs(dir);
+      const tfModel = await loadTfjsModel(readTfjsSource(dir));
       started = performance.now();
       const y = tf.tidy(() => tfModel.predict(tf.tensor5d(prepared.work, [1, D, H, W, 1])) as tf.Tensor);
       const scores = (await y.data()) as Float32Array;

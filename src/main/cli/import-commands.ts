@@ -12,6 +12,7 @@ import { readNiftiFile, writeNiftiFile } from '../studies/nifti-file.js';
 import { scanInputs } from '../studies/scan.js';
 import { DATA_DIR_OPTION, type CliIo, type Command } from './command.js';
 import { runJobToEnd } from './run-job.js';
+import { chooseSeries } from './choose-series.js';
 
 export const importCommand: Command = {
   name: 'import',
@@ -86,17 +87,7 @@ async function loadWith(decoder: Decoder, input: string, wanted: string | undefi
     const why = scan.skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ');
     throw new DelineateError('invalid_input', `No image series found in ${input}${why ? ` (${why})` : ''}`);
   }
-  const chosen =
-    wanted === undefined
-      ? candidates.length === 1
-        ? candidates[0]
-        : undefined
-      : /^\d+$/.test(wanted)
-        ? candidates[Number(wanted) - 1]
-        : candidates.find((c) => c.key === wanted) ?? candidates.find((c) => c.uid === wanted);
-  if (!chosen) {
-    throw new DelineateError('invalid_params', `${wanted === undefined ? `${candidates.length} series found: choose one with --series` : `No series ${wanted}`} (have: ${candidates.map((c, i) => `${i + 1}=${c.key}`).join(', ')})`);
-  }
+  const chosen = chooseSeries(candidates, wanted, (c, uid) => c.uid === uid);
   if (chosen.nifti) return { key: chosen.key, volume: await readNiftiFile(chosen.nifti), fromDicom: false };
   return { key: chosen.key, volume: await assembleVolume(chosen.dicom!, decoder.decode, { concurrency: decoder.concurrency }), fromDicom: true };
 }

@@ -12,6 +12,7 @@ import { createServices } from '../services/app-services.js';
 import { writeNiftiFile } from '../studies/nifti-file.js';
 import { DATA_DIR_OPTION, type Command } from './command.js';
 import { runJobToEnd } from './run-job.js';
+import { chooseSeries } from './choose-series.js';
 
 export const segmentCommand: Command = {
   name: 'segment',
@@ -71,9 +72,5 @@ export const segmentCommand: Command = {
 function pickSeries(report: ImportReport, wanted: string | undefined, input: string): ImportReport['series'][number] {
   const candidates = report.series;
   if (candidates.length === 0) throw new DelineateError('invalid_input', `No image series found in ${input}${report.failed.length ? ` (${report.failed[0]!.reason})` : ''}`);
-  const chosen = wanted === undefined ? (candidates.length === 1 ? candidates[0] : undefined) : /^\d+$/.test(wanted) ? candidates[Number(wanted) - 1] : candidates.find((c) => c.seriesInstanceUid === wanted || c.key === wanted);
-  if (!chosen) {
-    throw new DelineateError('invalid_params', `${wanted === undefined ? `${candidates.length} series found: choose one with --series` : `No series ${wanted}`} (have: ${candidates.map((c, i) => `${i + 1}=${c.key}`).join(', ')})`);
-  }
-  return chosen;
+  return chooseSeries(candidates, wanted, (c, uid) => c.seriesInstanceUid === uid);
 }

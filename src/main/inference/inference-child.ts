@@ -34,12 +34,11 @@ async function run(request: RunRequest): Promise<void> {
   const { source } = request.volume;
   const data = source.kind === 'inline' ? source.data : readVolumeFile(source.dataDir, source.volumeFile, voxelType, source.bytes);
   const volume = { dims, spacing, affineLps, voxelType, components: 1 as const, data };
-  const out = await runPipeline(session, model, volume, progress, request.keepProbability);
+  const out = await runPipeline(session, model, volume, progress);
   post({
     type: 'result',
     runId,
     labels: out.labels,
-    maxProbability: out.maxProbability,
     choice,
     timings: { sessionMs, ...out.timings, totalMs: performance.now() - started },
     uncertainty: out.uncertainty,

@@ -14,7 +14,6 @@ export interface RunOptions {
   provider: ProviderPreference;
   allowGpu: boolean;
   signal?: AbortSignal;
-  keepProbability?: boolean;
   onProgress?: (stage: string, fraction: number | null, message: string) => void;
 }
 
@@ -63,7 +62,6 @@ export class InferenceEngine {
       provider: options.provider,
       allowGpu: options.allowGpu,
       volume: { dims: volume.dims, spacing: volume.spacing, affineLps: volume.affineLps, voxelType: volume.voxelType, source },
-      keepProbability: options.keepProbability,
     };
     return new Promise<EngineResult>((resolve, reject) => {
       const finish = () => {

@@ -13,8 +13,6 @@ export interface RunRequest {
   allowGpu: boolean;
   /** the series: geometry plus its voxels, sent along or read by the child from the volume cache file */
   volume: VolumeGeometry & { voxelType: VoxelType; source: VolumeSource };
-  /** keep the per-voxel maximum probability in the result (for review tools) */
-  keepProbability?: boolean;
 }
 
 /** a stored series is read by the child straight from the volume cache (no copy through the pipe) */
@@ -46,8 +44,6 @@ export interface RunResult {
   runId: number;
   /** label map on the series grid */
   labels: Uint8Array | Uint16Array;
-  /** the winning probability per voxel of the (cropped) model grid, when asked for */
-  maxProbability: Float32Array | null;
   choice: ProviderChoice;
   timings: PipelineTimings;
   uncertainty: UncertaintyScore;

@@ -28,7 +28,6 @@ export interface PipelineProgress {
 
 export interface PipelineOutput {
   labels: Uint8Array | Uint16Array;
-  maxProbability: Float32Array | null;
   uncertainty: UncertaintyScore;
   timings: Omit<PipelineTimings, 'sessionMs' | 'totalMs'>;
   modelGrid: { dims: Dims3; cropped: Dims3; tiles: number };
@@ -75,7 +74,7 @@ export function prepareInput(session: InferenceSession, model: PipelineModel, vo
   return { grid, full, crop, work, workDims: crop ? crop.size : full, fixed, conformMs, normaliseMs: performance.now() - t };
 }
 
-export async function runPipeline(session: InferenceSession, model: PipelineModel, volume: Volume, progress: PipelineProgress, keepProbability = false): Promise<PipelineOutput> {
+export async function runPipeline(session: InferenceSession, model: PipelineModel, volume: Volume, progress: PipelineProgress): Promise<PipelineOutput> {
   const { manifest } = model;
   const { grid, full, crop, work, workDims, fixed, conformMs, normaliseMs } = prepareInput(session, model, volume, progress);
   let t = performance.now();
@@ -99,7 +98,6 @@ export async function runPipeline(session: InferenceSession, model: PipelineMode
   const labels = resampleNearest(modelLabels, grid, volume);
   return {
     labels,
-    maxProbability: keepProbability ? maxProbability : null,
     uncertainty,
     timings: { conformMs, normaliseMs, inferenceMs, sessionRunMs, postprocessMs, resampleBackMs: performance.now() - t },
     modelGrid: { dims: full, cropped: workDims, tiles },

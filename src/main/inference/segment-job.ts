@@ -26,7 +26,7 @@ export interface SegmentJobDeps {
   allowGpu: boolean;
 }
 
-export const segmentsOf = (manifest: ModelManifest): Segment[] =>
+const segmentsOf = (manifest: ModelManifest): Segment[] =>
   manifest.labels.map((l) => ({ value: l.value, name: l.name, color: l.color, visible: true, locked: false, ...(l.category ? { category: l.category } : {}), ...(l.type ? { type: l.type } : {}) }));
 
 function voxelCounts(labels: ArrayLike<number>): Record<string, number> {

@@ -77,6 +77,7 @@ export const inferenceBenchmark: Benchmark = {
         metrics[`${id}_pipeline_over_raw`] = pipeline / raw;
         metrics[`${id}_crop_voxels_fraction`] = (cropped[0] * cropped[1] * cropped[2]) / 256 ** 3;
         metrics[`${id}_conform_ms`] = Math.round(result.timings.conformMs);
+        metrics[`${id}_normalise_crop_ms`] = Math.round(result.timings.normaliseMs);
         metrics[`${id}_postprocess_ms`] = Math.round(result.timings.postprocessMs + result.timings.resampleBackMs);
         metrics[`${id}_peak_rss_mib`] = Math.round(result.peakRssBytes / 2 ** 20);
         metrics[`${id}_full_256_session_run_ms`] = Math.round(await rawRunMs(session, pkg.inputName, [256, 256, 256]));

@@ -37,6 +37,25 @@ describe('argmaxChannels', () => {
     assert.ok(argmaxChannels(scores, 3, 'softmax', [0, 255, 7]).labels instanceof Uint8Array);
     assert.throws(() => argmaxChannels(scores, 4, 'softmax'), RangeError);
   });
+
+  test("'labelled' probabilities equal 'all' wherever the label is not 0, so the uncertainty score is the same", () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 80;
+    const C = 4;
+    const scores = Float32Array.from({ length: C * 5000 }, rand);
+    const all = argmaxChannels(scores, C, 'logits');
+    const labelled = argmaxChannels(scores, C, 'logits', undefined, 'labelled');
+    assert.deepEqual(labelled.labels, all.labels);
+    let background = 0;
+    for (let v = 0; v < all.labels.length; v++) {
+      if (all.labels[v] === 0) {
+        background++;
+        assert.equal(labelled.maxProbability[v], 0);
+      } else assert.ok(Math.abs(labelled.maxProbability[v]! - all.maxProbability[v]!) < 1e-7);
+    }
+    assert.ok(background > 0 && background < all.labels.length);
+    assert.deepEqual(uncertaintyScore(labelled.maxProbability, labelled.labels), uncertaintyScore(all.maxProbability, all.labels));
+  });
 });
 
 /** labels from a map of "d,h,w" → value on a zero grid */

@@ -83,7 +83,7 @@ export async function runPipeline(session: InferenceSession, model: PipelineMode
 
   t = performance.now();
   progress('postprocess', null, 'Labelling voxels');
-  const { labels: workLabels, maxProbability } = manifest.output.kind === 'labels' ? labelsFromScores(scores) : argmaxChannels(scores, manifest.output.channels, manifest.output.kind, manifest.output.channelToLabel);
+  const { labels: workLabels, maxProbability } = manifest.output.kind === 'labels' ? labelsFromScores(scores) : argmaxChannels(scores, manifest.output.channels, manifest.output.kind, manifest.output.channelToLabel, 'labelled');
   const uncertainty = maxProbability ? uncertaintyScore(maxProbability, workLabels) : { meanEntropyProxy: 0, lowConfidenceFraction: 0 };
   // Post-processing on the crop is exact: everything outside it is background, connected to the
   // grid border, so components and holes are the same as on the whole grid.

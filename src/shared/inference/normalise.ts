@@ -7,10 +7,14 @@
 import type { NormalisationStep } from './manifest.js';
 
 export function normalise(data: Float32Array, steps: NormalisationStep[]): void {
+  // the value range a step left behind, when it measured it on the way (saves min-max a pass)
+  let known: Range | null = null;
   for (const step of steps) {
+    const previous = known;
+    known = null;
     switch (step.kind) {
       case 'min-max': {
-        const { min, max } = range(data);
+        const { min, max } = previous ?? range(data);
         // a constant (or empty) image becomes 0
         transform(data, -Infinity, Infinity, min, max > min ? max - min : 1);
         break;
@@ -36,7 +40,7 @@ export function normalise(data: Float32Array, steps: NormalisationStep[]): void 
         break;
       }
       case 'robust-uint8':
-        robustUint8(data, step.upperQuantile ?? 0.999);
+        known = robustUint8(data, step.upperQuantile ?? 0.999);
         break;
       default: {
         const never: never = step;
@@ -58,7 +62,13 @@ function transform(data: Float32Array, lo: number, hi: number, shift: number, di
   }
 }
 
-function range(data: Float32Array): { min: number; max: number; count: number } {
+interface Range {
+  min: number;
+  max: number;
+  count: number;
+}
+
+function range(data: Float32Array): Range {
   let min = Infinity;
   let max = -Infinity;
   let count = 0;
@@ -215,9 +225,13 @@ function rint(v: number): number {
  * Deviations: N counts finite voxels only; the histogram is computed in float64 (numpy uses float32 edges for
  * float32 input, which can move a value sitting on an edge by one bin). A constant image becomes all 0.
  */
-function robustUint8(data: Float32Array, fHigh: number): void {
+/** Returns the range of what it wrote (every voxel is finite afterwards). */
+function robustUint8(data: Float32Array, fHigh: number): Range {
   const { min, max, count } = range(data);
-  if (count === 0 || !(max > min)) return transform(data, 0, 0, 0, 1);
+  if (count === 0 || !(max > min)) {
+    transform(data, 0, 0, 0, 1);
+    return range(data);
+  }
   const bins = 1000;
   const step = (max - min) / bins;
   const edges = new Float64Array(bins + 1);
@@ -248,13 +262,18 @@ function robustUint8(data: Float32Array, fHigh: number): void {
   const srcMax = edges[index < 0 ? bins + 1 + index : index]!;
   const srcMin = min >= 0 ? 0 : min;
   const scale = srcMax === srcMin ? 1 : 255 / (srcMax - srcMin);
+  let outMin = Infinity;
+  let outMax = -Infinity;
   for (let n = 0; n < data.length; n++) {
     const v = data[n]!;
-    if (v - v !== 0 || v === 0) {
-      data[n] = 0; // non-finite, or conform's "zero stays zero"
-      continue;
+    let out = 0; // non-finite, or conform's "zero stays zero"
+    if (v - v === 0 && v !== 0) {
+      const scaled = scale * (v - srcMin);
+      out = rint(scaled < 0 ? 0 : scaled > 255 ? 255 : scaled);
     }
-    const scaled = scale * (v - srcMin);
-    data[n] = rint(scaled < 0 ? 0 : scaled > 255 ? 255 : scaled);
+    data[n] = out;
+    if (out < outMin) outMin = out;
+    if (out > outMax) outMax = out;
   }
+  return { min: outMin, max: outMax, count: data.length };
 }

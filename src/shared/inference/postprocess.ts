@@ -20,8 +20,18 @@ export interface ArgmaxResult {
  * Argmax over C channels of scores [C, N]. Ties go to the lowest channel; NaN never wins. 'logits' are turned
  * into the winner's softmax probability 1 / Σ_c exp(s_c − max), which cannot overflow; 'softmax' scores are
  * taken as probabilities (clamped to [0, 1]). Channel c becomes label channelToLabel[c] (default c).
+ *
+ * `probabilities: 'labelled'` computes the probability only where the label is not 0 (0 elsewhere): the
+ * uncertainty score reads nothing else, and on a head most of the grid is background, so this skips most
+ * of the exp() work.
  */
-export function argmaxChannels(scores: Float32Array, C: number, kind: 'logits' | 'softmax', channelToLabel?: readonly number[]): ArgmaxResult {
+export function argmaxChannels(
+  scores: Float32Array,
+  C: number,
+  kind: 'logits' | 'softmax',
+  channelToLabel?: readonly number[],
+  probabilities: 'all' | 'labelled' = 'all',
+): ArgmaxResult {
   const N = scores.length / C;
   if (!Number.isInteger(N)) throw new RangeError(`${scores.length} scores is not a whole number of ${C} channels`);
   if (channelToLabel && channelToLabel.length !== C) throw new RangeError(`channelToLabel has ${channelToLabel.length} entries for ${C} channels`);
@@ -38,33 +48,38 @@ export function argmaxChannels(scores: Float32Array, C: number, kind: 'logits' |
       }
     }
   }
-  const maxProbability = new Float32Array(N);
-  if (kind === 'logits') {
-    // Σ exp(s − max) ≥ 1 (the winner's term); `s === max` also covers max = +∞
-    for (let c = 0; c < C; c++) {
-      const base = c * N;
-      for (let v = 0; v < N; v++) {
-        const s = scores[base + v]!;
-        const m = best[v]!;
-        if (s === m) maxProbability[v]! += 1;
-        else if (s < m) maxProbability[v]! += Math.exp(s - m);
-      }
-    }
-    for (let v = 0; v < N; v++) {
-      const sum = maxProbability[v]!;
-      maxProbability[v] = sum > 0 ? 1 / sum : 0; // sum = 0: every score NaN
-    }
-  } else {
-    for (let v = 0; v < N; v++) {
-      const p = best[v]!;
-      maxProbability[v] = p > 1 ? 1 : p > 0 ? p : 0;
-    }
-  }
   const map = channelToLabel ?? Array.from({ length: C }, (_, c) => c);
   const wide = map.some((l) => l > 255);
   const labels = wide ? new Uint16Array(N) : new Uint8Array(N);
   const lut = Uint16Array.from(map);
   for (let v = 0; v < N; v++) labels[v] = lut[winner[v]!]!;
+  const all = probabilities === 'all';
+
+  const maxProbability = new Float32Array(N);
+  if (kind === 'logits') {
+    // Σ exp(s − max) ≥ 1 (the winner's term); `s === max` also covers max = +∞. Terms below e^-30 cannot
+    // change a float32 sum that is ≥ 1, so they are skipped.
+    for (let c = 0; c < C; c++) {
+      const base = c * N;
+      for (let v = 0; v < N; v++) {
+        if (!all && labels[v] === 0) continue;
+        const s = scores[base + v]!;
+        const m = best[v]!;
+        if (s === m) maxProbability[v]! += 1;
+        else if (s < m && s - m > -30) maxProbability[v]! += Math.exp(s - m);
+      }
+    }
+    for (let v = 0; v < N; v++) {
+      const sum = maxProbability[v]!;
+      maxProbability[v] = sum > 0 ? 1 / sum : 0; // sum = 0: every score NaN, or a skipped voxel
+    }
+  } else {
+    for (let v = 0; v < N; v++) {
+      if (!all && labels[v] === 0) continue;
+      const p = best[v]!;
+      maxProbability[v] = p > 1 ? 1 : p > 0 ? p : 0;
+    }
+  }
   return { labels, maxProbability };
 }
 

@@ -10,6 +10,7 @@ import { AgreementRowSchema, AuditEntrySchema, AuthorListSchema, RecoveredWorkSc
 import { SeriesSummarySchema, StudySummarySchema } from './studies.js';
 import { ModelSummarySchema } from './inference/model-summary.js';
 import { SegmentParamsSchema } from './inference/segment-result.js';
+import { ExportDatasetParamsSchema, ExportMaskParamsSchema, ImportMaskParamsSchema } from './interchange.js';
 
 export const ComputeStatusSchema = z.object({
   /** the provider inference will use now */
@@ -84,6 +85,21 @@ export const REQUESTS = {
   'inference.segment': {
     description: 'Run a model on a series as a job; its result (SegmentResult) names the new AI version, the provider that ran and why, timings and uncertainty.',
     params: SegmentParamsSchema,
+    result: JobInfoSchema,
+  },
+  'export.mask': {
+    description: 'Write a saved segmentation version as DICOM SEG, RTSTRUCT or NIfTI (+ labels JSON) on the host, as a job; its result is an ExportMaskResult.',
+    params: ExportMaskParamsSchema,
+    result: JobInfoSchema,
+  },
+  'export.dataset': {
+    description: 'Write an nnU-Net v2 raw dataset and a MONAI datalist from accepted (or chosen) segmentations, de-identified, as a job.',
+    params: ExportDatasetParamsSchema,
+    result: JobInfoSchema,
+  },
+  'masks.import': {
+    description: 'Import a DICOM SEG, RTSTRUCT or NIfTI label map onto a series as a new version (source import), as a job; its result is an ImportMaskResult.',
+    params: ImportMaskParamsSchema,
     result: JobInfoSchema,
   },
   'studies.list': {

@@ -50,3 +50,95 @@ export interface ImportedMask {
   /** things the user should know that did not stop the import (e.g. overlapping segments merged) */
   warnings: string[];
 }
+
+const HostPath = z.string().min(1).max(4096);
+
+/** De-identification of exported DICOM (PS3.15 Basic Profile; see src/shared/interchange/deidentify.ts). */
+export const DeidentifyOptionsSchema = z
+  .object({
+    /** Retain Longitudinal Temporal Information with Modified Dates: shift dates by this many days */
+    shiftDays: z.number().int().min(-36500).max(36500).optional(),
+    /** new PatientName/PatientID (default: a random pseudonym) */
+    pseudonym: z.string().min(1).max(64).optional(),
+    /** write the original ↔ new identifiers here (only when asked; never beside the export) */
+    mappingFile: HostPath.optional(),
+  })
+  .strict();
+export type DeidentifyOptions = z.infer<typeof DeidentifyOptionsSchema>;
+
+export const MASK_EXPORT_FORMATS = ['seg', 'rtstruct', 'nifti'] as const;
+export type MaskExportFormat = (typeof MASK_EXPORT_FORMATS)[number];
+
+export const ExportMaskParamsSchema = z
+  .object({
+    segmentationId: z.number().int().positive(),
+    /** default: the segmentation's head (latest saved) version */
+    versionId: z.number().int().positive().optional(),
+    format: z.enum(MASK_EXPORT_FORMATS),
+    /** the file to write (.dcm for SEG/RTSTRUCT, .nii or .nii.gz for NIfTI) */
+    out: HostPath,
+    /** NIfTI: also write the image volume here */
+    imageOut: HostPath.optional(),
+    /** SEG/RTSTRUCT: de-identify the written object */
+    deidentify: DeidentifyOptionsSchema.optional(),
+  })
+  .strict();
+export type ExportMaskParams = z.infer<typeof ExportMaskParamsSchema>;
+
+export const ExportMaskResultSchema = z.object({
+  format: z.enum(MASK_EXPORT_FORMATS),
+  segmentationId: z.number().int(),
+  versionId: z.number().int(),
+  versionNumber: z.number().int(),
+  files: z.array(z.object({ path: z.string(), bytes: z.number().int() })),
+  /** labels written (SEG segments, RTSTRUCT ROIs, NIfTI label values) */
+  labels: z.number().int(),
+  /** SEG: frames; RTSTRUCT: contours */
+  items: z.number().int().optional(),
+  deidentified: z.boolean(),
+  elapsedMs: z.number(),
+});
+export type ExportMaskResult = z.infer<typeof ExportMaskResultSchema>;
+
+export const ExportDatasetParamsSchema = z
+  .object({
+    outDir: HostPath,
+    /** nnU-Net dataset name, DatasetXXX_Name */
+    name: z.string().regex(/^Dataset\d{3}_[A-Za-z0-9_-]+$/, 'must look like Dataset501_Liver'),
+    /** default: every accepted segmentation, at its head version */
+    segmentationIds: z.array(z.number().int().positive()).max(100_000).optional(),
+    folds: z.number().int().min(2).max(20).default(5),
+    /** one dataset-wide label table by segment name, instead of refusing cases that disagree */
+    remapLabels: z.boolean().default(false),
+    /** case id ↔ patient/study/series identifiers, written only when asked, outside outDir */
+    mappingFile: HostPath.optional(),
+  })
+  .strict();
+export type ExportDatasetParams = z.infer<typeof ExportDatasetParamsSchema>;
+
+export const MASK_IMPORT_FORMATS = ['seg', 'rtstruct', 'nifti'] as const;
+
+export const ImportMaskParamsSchema = z
+  .object({
+    seriesId: z.number().int().positive(),
+    /** a DICOM SEG, RTSTRUCT or NIfTI label map on the host */
+    path: HostPath,
+    /** NIfTI: a labels JSON ({ labels: [...] }) naming the values */
+    labelsPath: HostPath.optional(),
+    /** resample a mask whose grid is not the series' (nearest neighbour) instead of refusing it */
+    resample: z.boolean().default(false),
+  })
+  .strict();
+export type ImportMaskParams = z.infer<typeof ImportMaskParamsSchema>;
+
+export const ImportMaskResultSchema = z.object({
+  format: z.enum(MASK_IMPORT_FORMATS),
+  segmentationId: z.number().int(),
+  versionId: z.number().int(),
+  versionNumber: z.number().int(),
+  labels: z.number().int(),
+  voxelCounts: z.record(z.string(), z.number().int()),
+  resampled: z.boolean(),
+  warnings: z.array(z.string()),
+});
+export type ImportMaskResult = z.infer<typeof ImportMaskResultSchema>;

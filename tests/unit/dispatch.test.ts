@@ -103,6 +103,9 @@ function makeHandlers() {
       throw new DelineateError('not_found', 'none');
     },
     'inference.segment': ({ modelId }) => jobInfo('job-2', `segment ${modelId}`),
+    'export.mask': ({ format }) => jobInfo('job-3', `export ${format}`),
+    'export.dataset': ({ name }) => jobInfo('job-4', `export ${name}`),
+    'masks.import': ({ path }) => jobInfo('job-5', `import ${path}`),
   };
   return {
     handlers,

@@ -18,6 +18,7 @@ import { Authors } from '../store/authors.js';
 import { InferenceEngine } from '../inference/inference-engine.js';
 import { modelRegistryFor, type ModelRegistry } from '../inference/model-registry.js';
 import { SEGMENT_JOB, segmentJob } from '../inference/segment-job.js';
+import { EXPORT_DATASET_JOB, EXPORT_MASK_JOB, IMPORT_MASK_JOB } from '../interchange/job-names.js';
 import os from 'node:os';
 
 export interface ServicesOptions {
@@ -95,6 +96,9 @@ export function createServices(options: ServicesOptions): AppServices {
       const series = studies.getSeries(params.seriesId);
       return jobs.start(SEGMENT_JOB, params, { label: `Segment ${series?.description || `series ${params.seriesId}`} with ${params.modelId}` });
     },
+    'export.mask': (params) => jobs.start(EXPORT_MASK_JOB, params, { label: `Export ${params.format.toUpperCase()} of segmentation ${params.segmentationId}` }),
+    'export.dataset': (params) => jobs.start(EXPORT_DATASET_JOB, params, { label: `Export dataset ${params.name}` }),
+    'masks.import': (params) => jobs.start(IMPORT_MASK_JOB, params, { label: `Import mask ${params.path.split(/[\\/]/).pop()}` }),
     'studies.import': ({ paths }) => jobs.start(IMPORT_JOB, { paths }, { label: `Import ${paths.length === 1 ? paths[0]!.split(/[\\/]/).pop() : `${paths.length} paths`}` }),
   };
 

@@ -198,6 +198,11 @@ export class SegmentationStore {
     return withStorageErrors(this.dataDir, () => transition.immediate());
   }
 
+  /** One segmentation as the contract describes it (head version, review state, segments). */
+  describe(id: number): SegmentationInfo {
+    return this.info(this.row(id));
+  }
+
   seriesOf(id: number): number {
     return this.row(id).series_id;
   }

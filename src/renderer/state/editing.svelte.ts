@@ -4,6 +4,7 @@
  * shared editing core (instant feedback), and each committed edit, undo or redo sends only its changed
  * slices to the store, in order.
  */
+import { InterchangeState } from './interchange.svelte.js';
 import { applyLabelling, applyRegion } from '../../shared/editing/apply-region.js';
 import { boxDims, cropGrid, maskBox, padBox } from '../../shared/editing/mask-box.js';
 import { growInWorker } from '../editing/grow-client.js';
@@ -70,6 +71,7 @@ export class EditingState {
   readonly sync: SegmentationSync;
   readonly versions: VersionsState;
   readonly ai: AiState;
+  readonly interchange: InterchangeState;
 
   constructor(
     private readonly client: HostClient,
@@ -78,6 +80,7 @@ export class EditingState {
     this.sync = new SegmentationSync(client, (message) => (this.error = message));
     this.versions = new VersionsState(client, this, viewer);
     this.ai = new AiState(client, this);
+    this.interchange = new InterchangeState(client, this);
   }
 
   /** edits sent to the store and not yet confirmed */

@@ -203,6 +203,12 @@ export class SegmentationStore {
     return this.info(this.row(id));
   }
 
+  /** The segmentation of a series, or null when it has none yet. */
+  segmentationOfSeries(seriesId: number): number | null {
+    const row = this.db.prepare('SELECT id FROM segmentations WHERE series_id = ?').get(seriesId) as { id: number } | undefined;
+    return row?.id ?? null;
+  }
+
   seriesOf(id: number): number {
     return this.row(id).series_id;
   }

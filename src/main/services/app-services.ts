@@ -39,6 +39,7 @@ export interface AppServices {
   readonly bus: EventBus;
   readonly jobs: JobManager;
   readonly handlers: Handlers;
+  readonly studies: StudiesRepo;
   readonly segmentations: SegmentationStore;
   readonly models: ModelRegistry;
   close(): Promise<void>;
@@ -108,6 +109,7 @@ export function createServices(options: ServicesOptions): AppServices {
     bus,
     jobs,
     handlers,
+    studies,
     segmentations,
     models,
     async close() {

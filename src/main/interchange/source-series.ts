@@ -9,6 +9,7 @@ import type { VolumeGeometry } from '../../shared/volume.js';
 import { parseDicomHeader, type NaturalDataset } from '../studies/dicom/dcmjs-reader.js';
 import type { DicomInstance } from '../studies/dicom/instance.js';
 import { readDicomInstance } from '../studies/dicom/read-header.js';
+import type { DicomItem } from './dicom-writer.js';
 import { planVolumes, type PlannedVolume } from '../studies/dicom/series-builder.js';
 
 /** The image a slice came from: the reference a SEG frame or RTSTRUCT contour carries. */
@@ -54,10 +55,26 @@ export const PATIENT_STUDY_KEYWORDS = [
   'StudyDescription',
 ] as const;
 
-/** Copy the patient/study attributes present in a source header (type 2 ones as empty when absent). */
-export function patientStudyAttributes(header: NaturalDataset): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const keyword of PATIENT_STUDY_KEYWORDS) if (header[keyword] !== undefined) out[keyword] = header[keyword];
+/**
+ * dcmjs naturalizes a Person Name as [{ Alphabetic, Ideographic, Phonetic }]; DICOM writes it as
+ * "Alphabetic=Ideographic=Phonetic" (trailing empty groups dropped).
+ */
+function personNameString(value: unknown): unknown {
+  if (!Array.isArray(value) || !value.some((v) => typeof v === 'object' && v !== null)) return value;
+  return value.map((v: unknown) => {
+    if (typeof v !== 'object' || v === null) return String(v);
+    const pn = v as { Alphabetic?: string; Ideographic?: string; Phonetic?: string };
+    return [pn.Alphabetic ?? '', pn.Ideographic ?? '', pn.Phonetic ?? ''].join('=').replace(/=+$/, '');
+  });
+}
+
+/**
+ * The patient/study attributes present in a source header, as the writer takes them (Person Names as
+ * strings); type 2 ones are written empty when absent.
+ */
+export function patientStudyAttributes(header: NaturalDataset): DicomItem {
+  const out: DicomItem = {};
+  for (const keyword of PATIENT_STUDY_KEYWORDS) if (header[keyword] !== undefined && header[keyword] !== null) out[keyword] = personNameString(header[keyword]) as DicomItem[string];
   for (const keyword of ['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber'])
     out[keyword] ??= '';
   return out;

@@ -5,7 +5,7 @@
  */
 import type { Code } from './editing/segments.js';
 
-const ANATOMY: Code = { scheme: 'SCT', value: '123037004', meaning: 'Anatomical Structure' };
+const ANATOMY: Code = { scheme: 'SCT', value: '91723000', meaning: 'Anatomical Structure' };
 const ALTERED: Code = { scheme: 'SCT', value: '49755003', meaning: 'Morphologically Altered Structure' };
 
 export interface TerminologyEntry {

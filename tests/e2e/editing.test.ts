@@ -234,7 +234,7 @@ describe('segment editing (real delineate serve + Chromium)', () => {
       const outcome = await dispatch(probe.handlers, 'segmentation.open', { seriesId }, { host: 'test' });
       const segment = (outcome.ok ? (outcome.result as { segments: { value: number; name: string; category?: { value: string }; type?: { value: string } }[] }).segments : []).find((s) => s.value === 2);
       assert.equal(segment?.name, 'Liver');
-      assert.equal(segment?.category?.value, '123037004');
+      assert.equal(segment?.category?.value, '91723000');
       assert.equal(segment?.type?.value, '10200004');
     } finally {
       await probe.close();

@@ -81,7 +81,7 @@ describe('segmentation store', () => {
   test('segments are replaced as a list; duplicate values and values beyond uint8 are refused', async () => {
     const { id, revision } = await call('segmentation.open', { seriesId });
     const segments = [
-      { value: 1, name: 'Liver', color: [200, 100, 50], visible: true, locked: false, category: { scheme: 'SCT', value: '123037004', meaning: 'Anatomical Structure' }, type: { scheme: 'SCT', value: '10200004', meaning: 'Liver' } },
+      { value: 1, name: 'Liver', color: [200, 100, 50], visible: true, locked: false, category: { scheme: 'SCT', value: '91723000', meaning: 'Anatomical Structure' }, type: { scheme: 'SCT', value: '10200004', meaning: 'Liver' } },
       { value: 2, name: 'Tumour', color: [255, 0, 0], visible: false, locked: true },
     ];
     const info = await call('segmentation.setSegments', { id, baseRevision: revision, segments });

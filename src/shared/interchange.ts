@@ -104,7 +104,7 @@ export const ExportDatasetParamsSchema = z
   .object({
     outDir: HostPath,
     /** nnU-Net dataset name, DatasetXXX_Name */
-    name: z.string().regex(/^Dataset\d{3}_[A-Za-z0-9_-]+$/, 'must look like Dataset501_Liver'),
+    name: z.string().regex(/^Dataset(?!000)\d{3}_[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must look like Dataset501_Liver'),
     /** default: every accepted segmentation, at its head version */
     segmentationIds: z.array(z.number().int().positive()).max(100_000).optional(),
     folds: z.number().int().min(2).max(20).default(5),
@@ -112,6 +112,8 @@ export const ExportDatasetParamsSchema = z
     remapLabels: z.boolean().default(false),
     /** case id ↔ patient/study/series identifiers, written only when asked, outside outDir */
     mappingFile: HostPath.optional(),
+    /** the image channel's name in dataset.json (default: "CT" for CT, else the modality; needed for NIfTI imports) */
+    channelName: z.string().min(1).max(64).optional(),
   })
   .strict();
 export type ExportDatasetParams = z.infer<typeof ExportDatasetParamsSchema>;
@@ -142,3 +144,15 @@ export const ImportMaskResultSchema = z.object({
   warnings: z.array(z.string()),
 });
 export type ImportMaskResult = z.infer<typeof ImportMaskResultSchema>;
+
+export const DatasetExportResultSchema = z.object({
+  outDir: z.string(),
+  name: z.string(),
+  numTraining: z.number().int(),
+  channelNames: z.record(z.string(), z.string()),
+  labels: z.record(z.string(), z.number().int()),
+  cases: z.array(z.object({ caseId: z.string(), segmentationId: z.number().int(), versionId: z.number().int(), fold: z.number().int() })),
+  mappingFile: z.string().optional(),
+  warnings: z.array(z.string()),
+});
+export type DatasetExportResult = z.infer<typeof DatasetExportResultSchema>;

@@ -19,6 +19,9 @@ import { InferenceEngine } from '../inference/inference-engine.js';
 import { modelRegistryFor, type ModelRegistry } from '../inference/model-registry.js';
 import { SEGMENT_JOB, segmentJob } from '../inference/segment-job.js';
 import { EXPORT_DATASET_JOB, EXPORT_MASK_JOB, IMPORT_MASK_JOB } from '../interchange/job-names.js';
+import { datasetExportJob } from '../interchange/dataset-job.js';
+import { maskExportJob } from '../interchange/mask-export-job.js';
+import { maskImportJob } from '../interchange/mask-import-job.js';
 import os from 'node:os';
 
 export interface ServicesOptions {
@@ -63,6 +66,12 @@ export function createServices(options: ServicesOptions): AppServices {
   const engine = new InferenceEngine();
   const allowGpu = options.allowGpu ?? true;
   jobs.register(segmentJob({ registry: models, engine, studies, store: segmentations, bus, dataDir: options.dataDir, allowGpu }));
+  // the export jobs read through the services object, which exists once this function returns
+  let self: AppServices | null = null;
+  const services = (): AppServices => self!;
+  jobs.register(maskImportJob({ studies, store: segmentations, bus }));
+  jobs.register(maskExportJob({ studies, store: segmentations, services }));
+  jobs.register(datasetExportJob(services));
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -103,7 +112,7 @@ export function createServices(options: ServicesOptions): AppServices {
     'studies.import': ({ paths }) => jobs.start(IMPORT_JOB, { paths }, { label: `Import ${paths.length === 1 ? paths[0]!.split(/[\\/]/).pop() : `${paths.length} paths`}` }),
   };
 
-  return {
+  self = {
     dataDir: options.dataDir,
     db,
     bus,
@@ -119,6 +128,7 @@ export function createServices(options: ServicesOptions): AppServices {
       db.close();
     },
   };
+  return self;
 }
 
 export type { CallContext };

@@ -9,8 +9,10 @@ import { segmentCommand } from './segment.js';
 import { backupCommand } from './backup.js';
 import { auditCommand } from './audit.js';
 import { modelsCommand } from './models.js';
+import { exportCommand } from './export.js';
+import { importMaskCommand } from './import-mask.js';
 
-export const COMMANDS: Command[] = [importCommand, convertCommand, segmentCommand, metricsCommand, backupCommand, auditCommand, modelsCommand, serveCommand, doctorCommand];
+export const COMMANDS: Command[] = [importCommand, convertCommand, segmentCommand, importMaskCommand, exportCommand, metricsCommand, backupCommand, auditCommand, modelsCommand, serveCommand, doctorCommand];
 
 function topHelp(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

@@ -4,7 +4,9 @@
  * as a training dataset. Each is a job with progress and cancel.
  */
 import {
+  DatasetExportResultSchema,
   ExportMaskResultSchema,
+  type DatasetExportResult,
   ImportMaskResultSchema,
   type ExportMaskResult,
   type ImportMaskResult,
@@ -20,7 +22,7 @@ export class InterchangeState {
   versionId = $state<number | null>(null);
   exported = $state<ExportMaskResult | null>(null);
   imported = $state<ImportMaskResult | null>(null);
-  datasetResult = $state<Record<string, unknown> | null>(null);
+  datasetResult = $state<DatasetExportResult | null>(null);
   readonly exportJob: TrackedJob;
   readonly importJob: TrackedJob;
   readonly datasetJob: TrackedJob;
@@ -56,7 +58,7 @@ export class InterchangeState {
   async exportDataset(outDir: string, name: string): Promise<void> {
     this.datasetResult = null;
     const done = await this.datasetJob.run(() => this.client.call('export.dataset', { outDir, name }));
-    if (done?.state === 'succeeded') this.datasetResult = done.result as Record<string, unknown>;
+    if (done?.state === 'succeeded') this.datasetResult = DatasetExportResultSchema.parse(done.result);
   }
 
   dispose(): void {

@@ -8,7 +8,7 @@ import { DelineateError } from '../../shared/errors.js';
 import type { DatasetExportResult, ExportMaskResult } from '../../shared/interchange.js';
 import { resolveDataDir } from '../data-dir.js';
 import { EXPORT_DATASET_JOB, EXPORT_MASK_JOB } from '../interchange/job-names.js';
-import { writeFileAtomically } from '../interchange/mask-export-job.js';
+import { writeFileAtomically } from '../interchange/atomic-file.js';
 import { readNiftiMask } from '../interchange/nifti-mask.js';
 import { buildRtstruct } from '../interchange/rtstruct-export.js';
 import { buildSeg } from '../interchange/seg-export.js';

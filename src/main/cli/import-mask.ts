@@ -9,6 +9,7 @@ import type { ImportedMask, ImportMaskResult } from '../../shared/interchange.js
 import { flipAxis } from '../../shared/reorient.js';
 import { voxelTypeOf } from '../../shared/volume.js';
 import { resolveDataDir } from '../data-dir.js';
+import { writeFileAtomically } from '../interchange/atomic-file.js';
 import { IMPORT_MASK_JOB } from '../interchange/job-names.js';
 import { maskFileFormat } from '../interchange/mask-format.js';
 import { readNiftiMask, sidecarPathOf } from '../interchange/nifti-mask.js';
@@ -62,7 +63,7 @@ export const importMaskCommand: Command = {
       const written = path.resolve(out);
       // the layout `delineate convert` and dcm2niix write for the series, so the two overlay
       await writeNiftiFile(written, flipAxis(volume, 1), { description: `Delineate ${format} import` });
-      fs.writeFileSync(sidecarPathOf(written), `${JSON.stringify({ labels: mask.segments }, null, 2)}\n`);
+      writeFileAtomically(sidecarPathOf(written), `${JSON.stringify({ labels: mask.segments }, null, 2)}\n`);
       return { format, out: written, labelsFile: sidecarPathOf(written), labels: mask.segments.length, warnings: mask.warnings };
     }
 

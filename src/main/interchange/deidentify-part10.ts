@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DelineateError } from '../../shared/errors.js';
+import { writeFileAtomically } from './atomic-file.js';
 import { deidentifyDataset, personNameText, type DeidentifyAction, type DeidentifyOptions, type DicomDataset, type PatientChange } from '../../shared/interchange/deidentify.js';
 import { hasDicomPreamble, loadDcmjs } from '../studies/dicom/dcmjs-reader.js';
 import { DicomWriteError, encodePart10, newUid, type DicomItem, type DicomValue } from './dicom-writer.js';
@@ -206,12 +207,5 @@ export function writeUidMapping(file: string, uidMap: ReadonlyMap<string, string
   };
   const target = path.resolve(file);
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  const temp = `${target}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(temp, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-    fs.renameSync(temp, target);
-  } catch (err) {
-    fs.rmSync(temp, { force: true });
-    throw err;
-  }
+  writeFileAtomically(target, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
 }

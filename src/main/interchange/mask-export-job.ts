@@ -15,6 +15,7 @@ import type { SegmentationStore } from '../segmentation/segmentation-store.js';
 import type { AppServices } from '../services/app-services.js';
 import type { StudiesRepo } from '../store/studies-repo.js';
 import { deidentifyPart10, writeUidMapping } from './deidentify-part10.js';
+import { writeFileAtomically } from './atomic-file.js';
 import { EXPORT_MASK_JOB } from './job-names.js';
 import { exportVersionNifti } from './nifti-export.js';
 import { buildRtstruct } from './rtstruct-export.js';
@@ -37,24 +38,6 @@ export function versionToExport(store: SegmentationStore, segmentationId: number
   const version = store.listVersions(segmentationId).find((v) => v.id === versionId);
   if (!version) throw new DelineateError('not_found', `Segmentation ${segmentationId} has no version ${versionId}`);
   return version;
-}
-
-/** Write bytes to FILE.tmp, flush, rename over FILE. */
-export function writeFileAtomically(file: string, bytes: Uint8Array): void {
-  const tmp = `${file}.tmp`;
-  try {
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeSync(fd, bytes);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw new DelineateError('storage', `Cannot write ${file}: ${(err as Error).message}`);
-  }
 }
 
 function checkOutDir(file: string): void {

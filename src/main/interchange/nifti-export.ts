@@ -20,6 +20,7 @@ import { viewVoxels, voxelCount, type Vec3, type Volume } from '../../shared/vol
 import type { AppServices } from '../services/app-services.js';
 import { StudiesRepo } from '../store/studies-repo.js';
 import { writeNiftiFile } from '../studies/nifti-file.js';
+import { writeFileAtomically } from './atomic-file.js';
 import { readVolumeFile } from '../studies/volume-cache.js';
 
 export interface ExportOptions {
@@ -90,18 +91,6 @@ export function sidecarLabels(version: VersionInfo, present: readonly number[]):
 
 const NIFTI_NAME = /\.nii(\.gz)?$/i;
 
-/** Write a file atomically (temp name, then rename). */
-export function writeFileAtomic(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(temp, text);
-    fs.renameSync(temp, file);
-  } catch (err) {
-    fs.rmSync(temp, { force: true });
-    throw err;
-  }
-}
-
 export interface NiftiExportParams {
   segmentationId: number;
   /** default: the head version */
@@ -151,7 +140,7 @@ export async function exportVersionNifti(services: AppServices, params: NiftiExp
     const layout = niftiLayout(mask.series, labelVolume(mask.series, mask.labels));
     await writeNiftiFile(out, layout, { description: 'Delineate label map' });
     written.push(out);
-    writeFileAtomic(sidecar, `${JSON.stringify({ labels: labelsFile.data.labels }, null, 2)}\n`);
+    writeFileAtomically(sidecar, `${JSON.stringify({ labels: labelsFile.data.labels }, null, 2)}\n`);
     written.push(sidecar);
     if (imageOut !== undefined) {
       if (opts.signal?.aborted) throw cancelled();

@@ -17,6 +17,16 @@ export function defaultLabelColor(value: number): [number, number, number] {
   return PALETTE[(value - 1) % PALETTE.length] ?? [255, 0, 0];
 }
 
+/** Voxels per non-zero label value, keyed by the value as a string (how job results carry it). */
+export function voxelCountsByLabel(labels: ArrayLike<number>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i]!;
+    if (v !== 0) counts[v] = (counts[v] ?? 0) + 1;
+  }
+  return counts;
+}
+
 /** The label values present in a label map (0 is background), ascending. */
 export function labelsPresent(data: ArrayLike<number>): number[] {
   const seen = new Set<number>();

@@ -4,8 +4,8 @@
  * A cancelled or failed run stores nothing.
  */
 import { DelineateError } from '../../shared/errors.js';
-import type { Segment } from '../../shared/editing/segments.js';
-import type { ModelManifest } from '../../shared/inference/manifest.js';
+import { segmentOfLabel } from '../../shared/interchange/mask-labels.js';
+import { voxelCountsByLabel } from '../../shared/labels.js';
 import { SegmentParamsSchema, type SegmentResult } from '../../shared/inference/segment-result.js';
 import type { JobType } from '../jobs/job-manager.js';
 import type { EventBus } from '../services/event-bus.js';
@@ -24,18 +24,6 @@ export interface SegmentJobDeps {
   bus: EventBus;
   dataDir: string;
   allowGpu: boolean;
-}
-
-const segmentsOf = (manifest: ModelManifest): Segment[] =>
-  manifest.labels.map((l) => ({ value: l.value, name: l.name, color: l.color, visible: true, locked: false, ...(l.category ? { category: l.category } : {}), ...(l.type ? { type: l.type } : {}) }));
-
-function voxelCounts(labels: ArrayLike<number>): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (let i = 0; i < labels.length; i++) {
-    const v = labels[i]!;
-    if (v !== 0) counts[v] = (counts[v] ?? 0) + 1;
-  }
-  return counts;
 }
 
 export function segmentJob(deps: SegmentJobDeps): JobType<{ seriesId: number; modelId: string; provider: 'auto' | 'cpu' | 'cuda' }> {
@@ -77,7 +65,7 @@ export function segmentJob(deps: SegmentJobDeps): JobType<{ seriesId: number; mo
         {
           name: `${manifest.name} ${manifest.version}`,
           source: 'ai',
-          segments: segmentsOf(manifest),
+          segments: manifest.labels.map(segmentOfLabel),
           provenance: {
             modelId: manifest.id,
             modelVersion: manifest.version,
@@ -102,7 +90,7 @@ export function segmentJob(deps: SegmentJobDeps): JobType<{ seriesId: number; mo
         providerReason: result.choice.reason,
         timings,
         uncertainty: result.uncertainty,
-        voxelCounts: voxelCounts(labels),
+        voxelCounts: voxelCountsByLabel(labels),
       };
     },
   };

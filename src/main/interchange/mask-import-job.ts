@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Segment } from '../../shared/editing/segments.js';
 import { DelineateError } from '../../shared/errors.js';
+import { segmentOfLabel } from '../../shared/interchange/mask-labels.js';
+import { voxelCountsByLabel } from '../../shared/labels.js';
 import { ImportMaskParamsSchema, type ImportedMask, type ImportMaskParams, type ImportMaskResult, type MaskLabel } from '../../shared/interchange.js';
 import type { JobType } from '../jobs/job-manager.js';
 import type { EventBus } from '../services/event-bus.js';
@@ -24,16 +26,6 @@ export interface MaskImportDeps {
   store: SegmentationStore;
   bus: EventBus;
 }
-
-export const segmentOf = (label: MaskLabel): Segment => ({
-  value: label.value,
-  name: label.name,
-  color: label.color,
-  visible: true,
-  locked: false,
-  ...(label.category ? { category: label.category } : {}),
-  ...(label.type ? { type: label.type } : {}),
-});
 
 /**
  * Label values for the imported segments that agree with the segmentation's: a segment named like an
@@ -72,15 +64,6 @@ function relabel<T extends Uint8Array | Uint16Array>(labels: T, mapping: Map<num
   const out = new (labels.constructor as new (n: number) => T)(labels.length);
   for (let i = 0; i < labels.length; i++) out[i] = lut[labels[i]!]!;
   return out;
-}
-
-function voxelCounts(labels: ArrayLike<number>): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (let i = 0; i < labels.length; i++) {
-    const v = labels[i]!;
-    if (v !== 0) counts[v] = (counts[v] ?? 0) + 1;
-  }
-  return counts;
 }
 
 export function maskImportJob(deps: MaskImportDeps): JobType<ImportMaskParams> {
@@ -123,7 +106,7 @@ export function maskImportJob(deps: MaskImportDeps): JobType<ImportMaskParams> {
       // values that agree with the segments this segmentation already has (same name → same value)
       const mapping = matchExistingValues(mask.segments, info.segments, info.labelType === 'uint8' ? 255 : 65535);
       labels = relabel(labels, mapping);
-      const segments = mask.segments.map((s) => segmentOf({ ...s, value: mapping.get(s.value)! })).sort((a, b) => a.value - b.value);
+      const segments = mask.segments.map((s) => segmentOfLabel({ ...s, value: mapping.get(s.value)! })).sort((a, b) => a.value - b.value);
       const algorithms = [...new Set(mask.segments.filter((s) => s.algorithmType !== 'MANUAL').map((s) => `${s.algorithmType}: ${s.algorithmName ?? '?'}`))];
       const { version } = deps.store.addVersion(
         info.id,
@@ -147,7 +130,7 @@ export function maskImportJob(deps: MaskImportDeps): JobType<ImportMaskParams> {
         versionId: version.id,
         versionNumber: version.number,
         labels: mask.segments.length,
-        voxelCounts: voxelCounts(labels),
+        voxelCounts: voxelCountsByLabel(labels),
         resampled: mask.resampled ?? false,
         warnings: mask.warnings,
       };

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { DelineateError } from '../../shared/errors.js';
+import { personNameText } from '../../shared/interchange/deidentify.js';
 import type { VolumeGeometry } from '../../shared/volume.js';
 import { parseDicomHeader, type NaturalDataset } from '../studies/dicom/dcmjs-reader.js';
 import type { DicomInstance } from '../studies/dicom/instance.js';
@@ -55,26 +56,16 @@ export const PATIENT_STUDY_KEYWORDS = [
   'StudyDescription',
 ] as const;
 
-/**
- * dcmjs naturalizes a Person Name as [{ Alphabetic, Ideographic, Phonetic }]; DICOM writes it as
- * "Alphabetic=Ideographic=Phonetic" (trailing empty groups dropped).
- */
-function personNameString(value: unknown): unknown {
-  if (!Array.isArray(value) || !value.some((v) => typeof v === 'object' && v !== null)) return value;
-  return value.map((v: unknown) => {
-    if (typeof v !== 'object' || v === null) return String(v);
-    const pn = v as { Alphabetic?: string; Ideographic?: string; Phonetic?: string };
-    return [pn.Alphabetic ?? '', pn.Ideographic ?? '', pn.Phonetic ?? ''].join('=').replace(/=+$/, '');
-  });
-}
+/** Person Names among them: dcmjs naturalizes these as [{ Alphabetic, Ideographic, Phonetic }]. */
+const PERSON_NAME_KEYWORDS = new Set(['PatientName', 'ReferringPhysicianName']);
 
 /**
  * The patient/study attributes present in a source header, as the writer takes them (Person Names as
- * strings); type 2 ones are written empty when absent.
+ * "Alphabetic=Ideographic=Phonetic" strings); type 2 ones are written empty when absent.
  */
 export function patientStudyAttributes(header: NaturalDataset): DicomItem {
   const out: DicomItem = {};
-  for (const keyword of PATIENT_STUDY_KEYWORDS) if (header[keyword] !== undefined && header[keyword] !== null) out[keyword] = personNameString(header[keyword]) as DicomItem[string];
+  for (const keyword of PATIENT_STUDY_KEYWORDS) if (header[keyword] !== undefined && header[keyword] !== null) out[keyword] = (PERSON_NAME_KEYWORDS.has(keyword) ? personNameText(header[keyword]) : header[keyword]) as DicomItem[string];
   for (const keyword of ['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber'])
     out[keyword] ??= '';
   return out;

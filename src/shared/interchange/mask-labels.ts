@@ -56,3 +56,16 @@ export function maskLabelsOf(segments: readonly Segment[], source: VersionSource
       ...algorithm,
     }));
 }
+
+/** A label arriving with a mask (or a model manifest) as a segment of ours: shown and unlocked. */
+export function segmentOfLabel(label: Pick<MaskLabel, 'value' | 'name' | 'color' | 'category' | 'type'>): Segment {
+  return {
+    value: label.value,
+    name: label.name,
+    color: [label.color[0], label.color[1], label.color[2]],
+    visible: true,
+    locked: false,
+    ...(label.category ? { category: label.category } : {}),
+    ...(label.type ? { type: label.type } : {}),
+  };
+}

@@ -7,13 +7,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createServices } from '../../src/main/services/app-services.js';
-import { dispatch } from '../../src/main/services/dispatch.js';
 import { decodeRuns } from '../../src/shared/editing/label-runs.js';
 import type { ImportReport } from '../../src/shared/studies.js';
 import { viewVoxels, type VoxelType } from '../../src/shared/volume.js';
 import { launchChromium, screenshot, waitUntil } from '../helpers/browser.js';
 import { makeSeries, tempDir } from '../helpers/dicom-fixtures.js';
 import { testManifest, thresholdModel, writeModelPackage } from '../helpers/model-packages.js';
+import { callStore } from '../helpers/store-call.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 
 const [NX, NY, NZ] = [48, 40, 8];
@@ -28,16 +28,7 @@ describe('AI segmentation (real delineate serve + Chromium + ONNX Runtime)', () 
   let packageDir: string;
   let seriesId: number;
 
-  async function call(method: string, params: unknown): Promise<any> {
-    const probe = createServices({ dataDir, host: 'test' });
-    try {
-      const outcome = await dispatch(probe.handlers, method, params, { host: 'test' });
-      assert.ok(outcome.ok, JSON.stringify(!outcome.ok && outcome.error));
-      return outcome.result;
-    } finally {
-      await probe.close();
-    }
-  }
+  const call = (method: string, params: unknown) => callStore(dataDir, method, params);
 
   before(async () => {
     dataDir = tempDir('ai-store');

@@ -8,12 +8,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createServices } from '../../src/main/services/app-services.js';
-import { dispatch } from '../../src/main/services/dispatch.js';
 import { decodeRuns } from '../../src/shared/editing/label-runs.js';
 import type { ImportReport } from '../../src/shared/studies.js';
 import { writeNiftiFile } from '../../src/main/studies/nifti-file.js';
 import { launchChromium, screenshot } from '../helpers/browser.js';
 import { DEBIAN_PYTHON, makeSeries, tempDir } from '../helpers/dicom-fixtures.js';
+import { callStore } from '../helpers/store-call.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 
 const [NX, NY, NZ] = [40, 32, 6];
@@ -41,16 +41,7 @@ describe('Import & export panel (real delineate serve + Chromium)', () => {
   let seriesId: number;
   const expected = drawnLabels();
 
-  async function call(method: string, params: unknown): Promise<any> {
-    const probe = createServices({ dataDir, host: 'test' });
-    try {
-      const outcome = await dispatch(probe.handlers, method, params, { host: 'test' });
-      assert.ok(outcome.ok, JSON.stringify(!outcome.ok && outcome.error));
-      return outcome.result;
-    } finally {
-      await probe.close();
-    }
-  }
+  const call = (method: string, params: unknown) => callStore(dataDir, method, params);
 
   before(async () => {
     dataDir = tempDir('x-store');

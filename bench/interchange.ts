@@ -1,9 +1,12 @@
 /**
  * DICOM SEG interchange on the synthetic 512×512×600 CT: export of a uint8 label map with 20
  * organ-like ellipsoids (one frame per segment per slice it touches) and import of that file back
- * onto the series, with the file's size and frame count. The import is checked voxel for voxel.
- * Goal: each ≤ 2 s on 2 cores.
+ * onto the series, with the file's size and frame count; the same as RTSTRUCT; and de-identifying one
+ * CT slice file. Imports are checked voxel for voxel. Goal (SEG): each ≤ 2 s on 2 cores.
  */
+import { deidentifyPart10 } from '../src/main/interchange/deidentify-part10.js';
+import { buildRtstruct } from '../src/main/interchange/rtstruct-export.js';
+import { readRtstruct } from '../src/main/interchange/rtstruct-import.js';
 import { buildSeg } from '../src/main/interchange/seg-export.js';
 import { readSeg } from '../src/main/interchange/seg-import.js';
 import { toSourceSeries, type SourceSeries } from '../src/main/interchange/source-series.js';
@@ -60,7 +63,7 @@ async function ctSource(): Promise<SourceSeries> {
 
 export const interchangeBenchmark: Benchmark = {
   name: 'interchange',
-  description: 'DICOM SEG export and import of a 20-segment mask on a 512×512×600 CT',
+  description: 'DICOM SEG and RTSTRUCT export and import of a 20-segment mask on a 512×512×600 CT; de-identification of one CT file',
   async run() {
     const source = await ctSource();
     const labels = organMask(source.geometry.dims);
@@ -78,12 +81,29 @@ export const interchangeBenchmark: Benchmark = {
     let differ = 0;
     for (let n = 0; n < labels.length; n++) if (imported.labels[n] !== labels[n]) differ++;
     if (differ) throw new Error(`the imported SEG differs from the exported mask in ${differ} voxels`);
+
+    // the same mask as RTSTRUCT (contours per slice) and back, also checked voxel for voxel
+    let rt = buildRtstruct({ source, labels, segments });
+    const rtExportMs = await medianMs(async () => (rt = buildRtstruct({ source, labels, segments })), 3, 1);
+    let rtBack = readRtstruct(rt.bytes, source, 'bench-rt.dcm');
+    const rtImportMs = await medianMs(async () => (rtBack = readRtstruct(rt.bytes, source, 'bench-rt.dcm')), 3, 1);
+    for (let n = 0; n < labels.length; n++) if (rtBack.labels[n] !== labels[n]) differ++;
+    if (differ) throw new Error(`the imported RTSTRUCT differs from the exported mask in ${differ} voxels`);
+
+    // de-identification of one CT slice file (Part 10 in, Part 10 out)
+    const slice = new Uint8Array(fs.readFileSync(source.files[0]!));
+    const deidentifyCtFileMs = await medianMs(async () => void deidentifyPart10(slice, {}, new Map()), 20, 3);
     return {
       segExportMs: exportMs,
       segImportMs: importMs,
       segFileMiB: exported.bytes.byteLength / 2 ** 20,
       segFrames: exported.frames,
       segSegments: exported.segments,
+      rtstructExportMs: rtExportMs,
+      rtstructImportMs: rtImportMs,
+      rtstructFileMiB: rt.bytes.byteLength / 2 ** 20,
+      rtstructContours: rt.contours,
+      deidentifyCtFileMs,
     };
   },
 };

@@ -26,7 +26,7 @@ export const importMaskCommand: Command = {
   summary: 'Import a DICOM SEG, RTSTRUCT or NIfTI mask onto a stored series, or convert one to NIfTI on a DICOM folder.',
   usage: [
     'delineate import-mask FILE --series ID|UID [--labels LABELS.json] [--resample] [--data-dir DIR] [--json]',
-    '       delineate import-mask FILE --input DICOM_DIR [--series N|UID] [--resample] --out LABELS.nii.gz [--json]',
+    '       delineate import-mask FILE --input DICOM_DIR [--series N|UID] [--labels LABELS.json] [--resample] --out LABELS.nii.gz [--json]',
   ].join('\n'),
   allowPositionals: true,
   options: {

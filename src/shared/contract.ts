@@ -11,6 +11,7 @@ import { SeriesSummarySchema, StudySummarySchema } from './studies.js';
 import { ModelSummarySchema } from './inference/model-summary.js';
 import { SegmentParamsSchema } from './inference/segment-result.js';
 import { ExportDatasetParamsSchema, ExportMaskParamsSchema, ImportMaskParamsSchema } from './interchange.js';
+import { AgreementReportParamsSchema, BatchCaseSchema, BatchInfoSchema, BatchSegmentParamsSchema, DecisionParamsSchema, MergeParamsSchema, ReviewQueueEntrySchema, WorklistRowSchema } from './curation.js';
 
 export const ComputeStatusSchema = z.object({
   /** the provider inference will use now */
@@ -189,6 +190,61 @@ export const REQUESTS = {
     description: 'Replace the segment list (names, colours, visibility, locks, terminology).',
     params: z.object({ id: z.number().int().positive(), baseRevision: z.number().int().min(0), segments: SegmentListSchema }).strict(),
     result: SegmentationInfoSchema,
+  },
+  'worklist.list': {
+    description: 'Every series as a case: status, assignee, model, uncertainty and last change (sort and filter with shared/worklist.ts).',
+    params: Empty,
+    result: z.array(WorklistRowSchema),
+  },
+  'worklist.reviewQueue': {
+    description: 'Cases with an AI version not yet accepted, most in need of a look first: AI uncertainty and outliers against the cohort (label volume, islands, missing labels), with the reasons.',
+    params: Empty,
+    result: z.array(ReviewQueueEntrySchema),
+  },
+  'worklist.assign': {
+    description: 'Assign cases (series) to an annotator, or unassign them (assignee null); audited.',
+    params: z.object({ seriesIds: z.array(z.number().int().positive()).min(1).max(100_000), assignee: z.string().min(1).max(100).nullable() }).strict(),
+    result: z.object({ updated: z.number().int() }),
+  },
+  'worklist.decide': {
+    description: "A reviewer's decision on a case: accept, or request changes with a comment. Unsaved edits become a version first; a draft is submitted on the way (each step audited).",
+    params: DecisionParamsSchema,
+    result: SegmentationInfoSchema,
+  },
+  'batch.segment': {
+    description: 'Run a model over chosen series, or every series with a status (default: no mask), as one resumable job; its result is a BatchResult.',
+    params: BatchSegmentParamsSchema,
+    result: JobInfoSchema,
+  },
+  'batch.resume': {
+    description: 'Continue an interrupted or cancelled batch: cases already done are not run again.',
+    params: z.object({ batchId: z.number().int().positive() }).strict(),
+    result: JobInfoSchema,
+  },
+  'batch.list': {
+    description: 'Every batch, newest first, with case counts.',
+    params: Empty,
+    result: z.array(BatchInfoSchema),
+  },
+  'batch.cases': {
+    description: "A batch's cases in order, with state, version made, failure reason and timings.",
+    params: z.object({ batchId: z.number().int().positive() }).strict(),
+    result: z.array(BatchCaseSchema),
+  },
+  'segmentation.merge': {
+    description: "Fuse two or more versions (e.g. two annotators') per voxel by majority vote or STAPLE into a new merge version.",
+    params: MergeParamsSchema,
+    result: z.object({ info: SegmentationInfoSchema, version: VersionInfoSchema }),
+  },
+  'reports.agreement': {
+    description: 'Write the agreement report (AI vs accepted per label, inter-annotator agreement) as HTML with plots and CSV, as a job; its result is an AgreementReportResult.',
+    params: AgreementReportParamsSchema,
+    result: JobInfoSchema,
+  },
+  'reports.read': {
+    description: 'The HTML of a report this store wrote (a file under its reports folder or named by a report job), to show in the app.',
+    params: z.object({ file: z.string().min(1).max(4096) }).strict(),
+    result: z.object({ file: z.string(), html: z.string() }),
   },
 } as const satisfies Record<string, RequestSpec>;
 

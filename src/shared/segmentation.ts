@@ -53,6 +53,8 @@ export const ProvenanceSchema = z
     providerReason: z.string().max(500).optional(),
     /** AI: how sure the model was, for review queues (see src/shared/inference/postprocess.ts) */
     uncertainty: z.object({ meanEntropyProxy: z.number(), lowConfidenceFraction: z.number() }).strict().optional(),
+    /** AI: the batch run that made it (a resumed batch finds its versions by this) */
+    batchId: z.number().int().optional(),
     /** import: the file the mask came from */
     sourceFile: z.string().max(4096).optional(),
     /** merge: the versions merged */

@@ -106,6 +106,21 @@ function makeHandlers() {
     'export.mask': ({ format }) => jobInfo('job-3', `export ${format}`),
     'export.dataset': ({ name }) => jobInfo('job-4', `export ${name}`),
     'masks.import': ({ path }) => jobInfo('job-5', `import ${path}`),
+    'worklist.list': () => [],
+    'worklist.reviewQueue': () => [],
+    'worklist.assign': ({ seriesIds }) => ({ updated: seriesIds.length }),
+    'worklist.decide': () => {
+      throw new DelineateError('not_found', 'no case');
+    },
+    'batch.segment': ({ modelId }) => jobInfo('job-6', `batch ${modelId}`),
+    'batch.resume': ({ batchId }) => jobInfo('job-7', `resume ${batchId}`),
+    'batch.list': () => [],
+    'batch.cases': () => [],
+    'segmentation.merge': () => {
+      throw new DelineateError('not_found', 'no segmentation');
+    },
+    'reports.agreement': () => jobInfo('job-8', 'report'),
+    'reports.read': ({ file }) => ({ file, html: '' }),
   };
   return {
     handlers,

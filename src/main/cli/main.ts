@@ -11,8 +11,11 @@ import { auditCommand } from './audit.js';
 import { modelsCommand } from './models.js';
 import { exportCommand } from './export.js';
 import { importMaskCommand } from './import-mask.js';
+import { batchCommand } from './batch.js';
+import { reportCommand } from './report.js';
+import { worklistCommand } from './worklist.js';
 
-export const COMMANDS: Command[] = [importCommand, convertCommand, segmentCommand, importMaskCommand, exportCommand, metricsCommand, backupCommand, auditCommand, modelsCommand, serveCommand, doctorCommand];
+export const COMMANDS: Command[] = [importCommand, convertCommand, segmentCommand, importMaskCommand, exportCommand, metricsCommand, worklistCommand, batchCommand, reportCommand, backupCommand, auditCommand, modelsCommand, serveCommand, doctorCommand];
 
 function topHelp(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

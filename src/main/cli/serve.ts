@@ -22,7 +22,7 @@ export const serveCommand: Command = {
     const renderer = rendererDir();
     if (!fs.existsSync(`${renderer}/index.html`)) throw new DelineateError('unavailable', `The UI is not built (${renderer}/index.html missing): run npm run build`);
     const dataDir = resolveDataDir(args.values['data-dir'] as string | undefined, io.env);
-    const services = createServices({ dataDir, host: 'browser', testJobs: io.env.DELINEATE_TEST_JOBS === '1' });
+    const services = createServices({ dataDir, host: 'browser', testJobs: io.env.DELINEATE_TEST_JOBS === '1', resumeBatches: true });
     const maxMessageBytes = io.env.DELINEATE_MAX_MESSAGE_BYTES ? Number(io.env.DELINEATE_MAX_MESSAGE_BYTES) : undefined;
     const host = await startBrowserHost({ services, rendererDir: renderer, port, ...(maxMessageBytes ? { maxMessageBytes } : {}) });
     io.stdout(`Delineate listening on ${host.url}\n`);

@@ -60,7 +60,7 @@ async function start(): Promise<void> {
   denyAll.setPermissionCheckHandler(() => false);
   app.on('web-contents-created', (_event, contents) => hardenContents(contents));
 
-  const services = createServices({ dataDir: resolveDataDir(argValue('--data-dir')), host: 'electron' });
+  const services = createServices({ dataDir: resolveDataDir(argValue('--data-dir')), host: 'electron', resumeBatches: true });
   serveRenderer();
   registerIpc(services);
 

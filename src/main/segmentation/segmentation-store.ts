@@ -29,6 +29,7 @@ import { withStorageErrors } from '../store/storage-errors.js';
 import { encodeSparseXor } from './slice-codec.js';
 import { DEFAULT_SNAPSHOT_POLICY, versionInfo, VersionStore, type SliceLayout, type SnapshotPolicy, type VersionRow } from './version-store.js';
 import { WorkingJournal } from './working-journal.js';
+import { compactRanges } from '../../shared/ranges.js';
 
 export const SEGMENTATIONS_DIR = 'segmentations';
 
@@ -115,7 +116,7 @@ export class SegmentationStore {
       if (outside !== undefined) throw new DelineateError('invalid_params', `slice ${outside} is outside 0..${grid.dims[2] - 1}`);
       const deltas = slices.map((k, n) => [k, encodeSparseXor(this.headSlice(row, k, sliceBytes), data.subarray(n * sliceBytes, (n + 1) * sliceBytes))] as const);
       this.journal.write(id, deltas, this.author, now());
-      this.audit.record('write-slices', 'segmentation', id, `slices ${describeSlices(slices)}`);
+      this.audit.record('write-slices', 'segmentation', id, `slices ${compactRanges(slices)}`);
     });
   }
 
@@ -334,17 +335,4 @@ export class SegmentationStore {
     for (const name of fs.readdirSync(dir)) if (name.endsWith('.labels')) fs.rmSync(path.join(dir, name), { force: true });
     if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
   }
-}
-
-/** "3–7, 12" for the audit log. */
-function describeSlices(slices: number[]): string {
-  const sorted = [...slices].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}–${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(', ');
 }

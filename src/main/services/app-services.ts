@@ -22,6 +22,7 @@ import { EXPORT_DATASET_JOB, EXPORT_MASK_JOB, IMPORT_MASK_JOB } from '../interch
 import { datasetExportJob } from '../interchange/dataset-job.js';
 import { maskExportJob } from '../interchange/mask-export-job.js';
 import { maskImportJob } from '../interchange/mask-import-job.js';
+import { createCuration, type Curation } from '../curation/curation-handlers.js';
 import os from 'node:os';
 
 export interface ServicesOptions {
@@ -34,6 +35,8 @@ export interface ServicesOptions {
   author?: string;
   /** minimum gap between two progress events of one job (tests set 0 to see every step) */
   progressIntervalMs?: number;
+  /** resume batch AI runs a crash or restart interrupted (the app's hosts do; the CLI and tests choose) */
+  resumeBatches?: boolean;
 }
 
 export interface AppServices {
@@ -45,6 +48,7 @@ export interface AppServices {
   readonly studies: StudiesRepo;
   readonly segmentations: SegmentationStore;
   readonly models: ModelRegistry;
+  readonly curation: Curation;
   close(): Promise<void>;
 }
 
@@ -65,7 +69,9 @@ export function createServices(options: ServicesOptions): AppServices {
   const models = modelRegistryFor(options.dataDir);
   const engine = new InferenceEngine();
   const allowGpu = options.allowGpu ?? true;
-  jobs.register(segmentJob({ registry: models, engine, studies, store: segmentations, bus, dataDir: options.dataDir, allowGpu }));
+  const segmentDeps = { registry: models, engine, studies, store: segmentations, bus, dataDir: options.dataDir, allowGpu };
+  jobs.register(segmentJob(segmentDeps));
+  const curation = createCuration({ db, dataDir: options.dataDir, jobs, bus, audit, authors, segment: segmentDeps });
   // the export jobs read through the services object, which exists once this function returns
   let self: AppServices | null = null;
   const services = (): AppServices => self!;
@@ -94,6 +100,7 @@ export function createServices(options: ServicesOptions): AppServices {
     'studies.list': () => studies.listStudies(),
     ...seriesHandlers(studies, options.dataDir),
     ...segmentationHandlers(segmentations, studies, bus, audit),
+    ...curation.handlers,
     'users.list': () => authors.list(),
     'users.select': ({ name }) => authors.select(name),
     'models.list': () => models.list(),
@@ -121,6 +128,7 @@ export function createServices(options: ServicesOptions): AppServices {
     studies,
     segmentations,
     models,
+    curation,
     async close() {
       await jobs.shutdown();
       await engine.close();
@@ -128,6 +136,7 @@ export function createServices(options: ServicesOptions): AppServices {
       db.close();
     },
   };
+  if (options.resumeBatches) curation.resumeInterrupted();
   return self;
 }
 

@@ -217,4 +217,54 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 6,
+    name: 'curation: case assignments, resumable batch AI runs and per-version label statistics',
+    up(db) {
+      db.exec(`
+        -- a case is a series; it may be assigned before it has a segmentation
+        CREATE TABLE case_assignments (
+          series_id   INTEGER PRIMARY KEY REFERENCES series(id) ON DELETE CASCADE,
+          assignee    TEXT NOT NULL,
+          assigned_by TEXT NOT NULL,
+          assigned_at TEXT NOT NULL
+        ) STRICT;
+        -- 'running' with an owner process that is gone = interrupted (derived, see batch-store.ts)
+        CREATE TABLE batches (
+          id           INTEGER PRIMARY KEY,
+          model_id     TEXT NOT NULL,
+          provider     TEXT NOT NULL,
+          concurrency  INTEGER NOT NULL,
+          selection    TEXT NOT NULL,
+          state        TEXT NOT NULL CHECK (state IN ('queued', 'running', 'cancelled', 'done')),
+          owner        TEXT NOT NULL,
+          heartbeat_at TEXT NOT NULL,
+          created_by   TEXT NOT NULL,
+          created_at   TEXT NOT NULL,
+          finished_at  TEXT
+        ) STRICT;
+        CREATE TABLE batch_cases (
+          batch_id     INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+          position     INTEGER NOT NULL,
+          series_id    INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+          state        TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed')),
+          version_id   INTEGER REFERENCES segmentation_versions(id) ON DELETE SET NULL,
+          error        TEXT,
+          attempts     INTEGER NOT NULL DEFAULT 0,
+          case_ms      REAL,
+          inference_ms REAL,
+          started_at   TEXT,
+          finished_at  TEXT,
+          PRIMARY KEY (batch_id, series_id)
+        ) STRICT;
+        CREATE INDEX batch_cases_order ON batch_cases (batch_id, position);
+        -- versions are immutable, so their statistics (voxels, islands per label) are computed once
+        CREATE TABLE version_stats (
+          version_id INTEGER PRIMARY KEY REFERENCES segmentation_versions(id) ON DELETE CASCADE,
+          stats      TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX segmentation_versions_source ON segmentation_versions (segmentation_id, source, id);
+      `);
+    },
+  },
 ];

@@ -4,6 +4,10 @@ import { JobsState } from './jobs.svelte.js';
 import { ShortcutRegistry } from './shortcuts.svelte.js';
 import { StudiesState } from './studies.svelte.js';
 import { ViewerState } from './viewer.svelte.js';
+import { WorklistState } from './worklist.svelte.js';
+
+/** What the main area shows: the viewer, or the worklist of every case. */
+export type MainView = 'viewer' | 'worklist';
 
 /** All UI state for one window, built once per host connection and handed to the root component. */
 export class UiState {
@@ -11,15 +15,20 @@ export class UiState {
   readonly jobs: JobsState;
   readonly studies: StudiesState;
   readonly viewer: ViewerState;
+  readonly worklist: WorklistState;
   readonly shortcuts = new ShortcutRegistry();
   jobsOpen = $state(false);
   helpOpen = $state(false);
+  view = $state<MainView>('viewer');
+  /** the agreement report overlay */
+  reportOpen = $state(false);
 
   constructor(client: HostClient) {
     this.app = new AppState(client);
     this.jobs = new JobsState(client);
     this.studies = new StudiesState(client);
     this.viewer = new ViewerState(client);
+    this.worklist = new WorklistState(client, this.viewer, () => (this.view = 'viewer'));
   }
 
   /** Register the shell's own shortcuts and load host state; returns the cleanup. */
@@ -34,12 +43,14 @@ export class UiState {
       this.shortcuts.attach(target),
       this.shortcuts.register({ keys: 'j', description: 'Show or hide the jobs panel', run: () => (this.jobsOpen = !this.jobsOpen) }),
       this.shortcuts.register({ keys: '?', description: 'Show or hide keyboard shortcuts', run: () => (this.helpOpen = !this.helpOpen) }),
+      this.shortcuts.register({ keys: 'w', description: 'Switch between the worklist and the viewer', run: () => (this.view = this.view === 'worklist' ? 'viewer' : 'worklist') }),
       this.shortcuts.register({ keys: 'Escape', description: 'Close panels and dialogs', run: () => this.closeOverlays() }),
     ];
     return () => {
       for (const off of offs) off();
       this.jobs.dispose();
       this.studies.dispose();
+      this.worklist.dispose();
       this.viewer.close();
       this.app.dispose();
     };
@@ -48,6 +59,13 @@ export class UiState {
   closeOverlays(): void {
     this.helpOpen = false;
     this.jobsOpen = false;
+    this.reportOpen = false;
+  }
+
+  /** Write the agreement report (for the selected cases, or every accepted one) and show it. */
+  openReport(): void {
+    this.reportOpen = true;
+    void this.worklist.report.run([...this.worklist.selection]);
   }
 
   /** A job the user starts opens the panel so its progress and Cancel button are in view. */

@@ -1,8 +1,10 @@
 /**
  * Versions of the open segmentation: save the working state as a named version, list them, compare
  * one with the working state (per-label agreement and a diff overlay), and resolve an edit conflict
- * (keep mine as a new version, or take theirs).
+ * (keep mine as a new version, or take theirs); fuse two or more versions (e.g. two annotators') into a
+ * merge version by majority vote or STAPLE.
  */
+import type { FusionMethod } from '../../shared/curation.js';
 import { encodeRuns, labelsFromWire } from '../../shared/editing/label-runs.js';
 import type { Segment } from '../../shared/editing/segments.js';
 import { DIFF_ADDED, DIFF_RELABELLED, DIFF_REMOVED, labelDiff } from '../../shared/metrics/label-diff.js';
@@ -99,6 +101,19 @@ export class VersionsState {
     await this.run(async () => {
       this.closeComparison();
       await this.editing.reload();
+      await this.refresh();
+    });
+  }
+
+  /** Fuse versions per voxel into a new merge version, which becomes the working state. */
+  async merge(versionIds: number[], method: FusionMethod, name = ''): Promise<boolean> {
+    if (versionIds.length < 2) return false;
+    return this.run(async (id) => {
+      await this.editing.flushed();
+      if (this.editing.sync.conflict) throw new Error('Resolve the edit conflict first');
+      await this.client.call('segmentation.merge', { id, versionIds, method, name });
+      this.closeComparison();
+      await this.editing.reload(); // the merge version is the head now
       await this.refresh();
     });
   }

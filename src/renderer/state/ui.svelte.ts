@@ -44,6 +44,14 @@ export class UiState {
       this.shortcuts.register({ keys: 'j', description: 'Show or hide the jobs panel', run: () => (this.jobsOpen = !this.jobsOpen) }),
       this.shortcuts.register({ keys: '?', description: 'Show or hide keyboard shortcuts', run: () => (this.helpOpen = !this.helpOpen) }),
       this.shortcuts.register({ keys: 'w', description: 'Switch between the worklist and the viewer', run: () => (this.view = this.view === 'worklist' ? 'viewer' : 'worklist') }),
+      this.shortcuts.register({
+        keys: 'q',
+        description: 'Review queue: the worklist, cases most in need of a look first',
+        run: () => {
+          this.worklist.reviewMode = true;
+          this.view = 'worklist';
+        },
+      }),
       this.shortcuts.register({ keys: 'Escape', description: 'Close panels and dialogs', run: () => this.closeOverlays() }),
     ];
     return () => {

@@ -264,7 +264,11 @@ export class WorklistState {
   /** Accept the open case, or request changes (a comment is required); then the next case. */
   async decide(decision: Decision, comment = ''): Promise<boolean> {
     const seriesId = this.openCase;
-    if (seriesId === null || this.deciding) return false;
+    if (seriesId === null) return false;
+    if (this.deciding) {
+      this.reviewError = 'Still saving the previous decision: try again in a moment.';
+      return false;
+    }
     if (decision === 'request-changes' && !comment.trim()) {
       this.reviewError = 'Say what should change.';
       return false;
@@ -272,8 +276,8 @@ export class WorklistState {
     this.deciding = true;
     this.reviewError = null;
     const editing = this.viewer.editing;
+    const here = this.viewer.series?.id === seriesId;
     try {
-      const here = this.viewer.series?.id === seriesId;
       if (here) {
         editing.versions.closeComparison();
         await editing.flushed(); // every edit is stored before the decision (it becomes a version)
@@ -281,15 +285,16 @@ export class WorklistState {
       await this.client.call('worklist.decide', { seriesId, decision, comment: comment.trim() });
       const status: CaseStatus = decision === 'accept' ? 'accepted' : 'changes-requested';
       this.rows = this.rows.map((r) => (r.seriesId === seriesId ? { ...r, status } : r));
-      this.changed();
-      if (!(await this.step(1)) && here) await editing.reload(); // the last case: show its new state
-      return true;
     } catch (err) {
       this.reviewError = (err as Error).message;
       return false;
     } finally {
+      // decided: the next decision may come while the next case is still loading
       this.deciding = false;
     }
+    this.changed();
+    if (!(await this.step(1)) && here) await editing.reload(); // the last case: show its new state
+    return true;
   }
 
   /** Whether the open case's AI version is shown as a diff against the working state. */

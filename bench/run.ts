@@ -4,12 +4,13 @@ import { editingBenchmark } from './editing.js';
 import { storeBenchmark } from './store.js';
 import { inferenceBenchmark } from './inference.js';
 import { interchangeBenchmark } from './interchange.js';
+import { curationBenchmark } from './curation.js';
 import { importBenchmark } from './import.js';
 import { transportBenchmark } from './transport.js';
 import { viewerBenchmark } from './viewer.js';
 import { volume3dRotateBenchmark } from './vtk-bare/rotate.js';
 
-const BENCHMARKS: Benchmark[] = [transportBenchmark, importBenchmark, viewerBenchmark, volume3dRotateBenchmark, editingBenchmark, storeBenchmark, inferenceBenchmark, interchangeBenchmark];
+const BENCHMARKS: Benchmark[] = [transportBenchmark, importBenchmark, viewerBenchmark, volume3dRotateBenchmark, editingBenchmark, storeBenchmark, inferenceBenchmark, interchangeBenchmark, curationBenchmark];
 
 const names = process.argv.slice(2);
 const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));

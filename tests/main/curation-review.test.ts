@@ -13,6 +13,7 @@ import type { JobInfo } from '../../src/shared/jobs.js';
 import type { AuditEntry, SegmentationInfo, VersionInfo } from '../../src/shared/segmentation.js';
 import { ballVolume, COHORT_DIMS, importCohort, typicalCase, type Ball } from '../helpers/curation-fixtures.js';
 import { csvRecords } from '../helpers/csv.js';
+import { assertCsvMatchesMetrics } from '../helpers/report-checks.js';
 import { tempDir } from '../helpers/dicom-fixtures.js';
 import { testManifest, thresholdModel, writeModelPackage } from '../helpers/model-packages.js';
 
@@ -165,19 +166,7 @@ describe('review workflow', () => {
       assert.deepEqual(result.labels, [1]);
       const rows = csvRecords(fs.readFileSync(result.csvFile, 'utf8'));
       assert.equal(rows.length, 4);
-      for (const r of rows) {
-        const metrics = { stdout: '', stderr: '' };
-        const mio = { stdout: (t: string) => (metrics.stdout += t), stderr: (t: string) => (metrics.stderr += t), env: process.env };
-        assert.equal(await runCli(['metrics', `version:${r.referenceVersionId}`, `version:${r.aiVersionId}`, '--data-dir', dataDir, '--json'], mio), 0, metrics.stderr);
-        const expected = (JSON.parse(metrics.stdout) as { labels: Record<string, number | null>[] }).labels.find((l) => l.label === Number(r.label))!;
-        const cell = (v: number | null | undefined) => (v === null || v === undefined ? '' : String(v));
-        assert.equal(r.dice, cell(expected.dice));
-        assert.equal(r.sensitivity, cell(expected.sensitivity));
-        assert.equal(r.specificity, cell(expected.specificity));
-        assert.equal(r.hd95Mm, cell(expected.hausdorff95Mm));
-        assert.equal(r.referenceMl, cell(expected.volumeAMl));
-        assert.equal(r.aiMl, cell(expected.volumeBMl));
-      }
+      await assertCsvMatchesMetrics(rows, dataDir);
       assert.ok(rows.some((r) => Number(r.dice) < 1), 'the corrections show as disagreement');
       const inter = csvRecords(fs.readFileSync(result.interAnnotatorCsvFile!, 'utf8'));
       assert.deepEqual([inter[0]!.annotatorA, inter[0]!.annotatorB], ['ann-a', 'ann-b']);

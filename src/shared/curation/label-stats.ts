@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import type { LabelArray } from '../editing/grid.js';
 import type { Vec3 } from '../volume.js';
+import { find, union } from '../editing/union-find.js';
 
 export const LabelSummarySchema = z.object({
   voxels: z.number().int().nonnegative(),
@@ -44,23 +45,6 @@ interface Runs {
   ends: Int32Array;
   parent: Int32Array;
   count: number;
-}
-
-function find(parent: Int32Array, x: number): number {
-  while (parent[x]! !== x) {
-    const up = parent[parent[x]!]!; // path halving
-    parent[x] = up;
-    x = up;
-  }
-  return x;
-}
-
-/** The smaller root becomes the root, keeping parent[r] ≤ r, which pass 2 relies on. */
-function union(parent: Int32Array, a: number, b: number): void {
-  const ra = find(parent, a);
-  const rb = find(parent, b);
-  if (ra < rb) parent[rb] = ra;
-  else if (rb < ra) parent[ra] = rb;
 }
 
 /**

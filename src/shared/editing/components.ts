@@ -7,6 +7,7 @@
  */
 import type { Vec3 } from '../volume.js';
 import { clipBox, wholeBox, type Box, type LabelArray, type RegionMask, type SliceAxis } from './grid.js';
+import { find, union } from './union-find.js';
 
 /** Components within each slice across `axis`: 4 = edge neighbours, 8 = edge and corner neighbours. */
 export interface SliceConnectivity {
@@ -78,23 +79,6 @@ function grown(a: Int32Array, capacity: number): Int32Array {
   const b = new Int32Array(capacity);
   b.set(a);
   return b;
-}
-
-function find(parent: Int32Array, x: number): number {
-  while (parent[x]! !== x) {
-    const up = parent[parent[x]!]!; // path halving
-    parent[x] = up;
-    x = up;
-  }
-  return x;
-}
-
-/** Invariant parent[x] ≤ x: the root of a set is its earliest run, which pass 2 relies on. */
-function union(parent: Int32Array, a: number, b: number): void {
-  const ra = find(parent, a);
-  const rb = find(parent, b);
-  if (ra < rb) parent[rb] = ra;
-  else if (rb < ra) parent[ra] = rb;
 }
 
 /**

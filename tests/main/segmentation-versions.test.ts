@@ -14,6 +14,8 @@ import { dispatch } from '../../src/main/services/dispatch.js';
 import { AuditLog } from '../../src/main/store/audit-log.js';
 import { integrityCheck, openDatabase } from '../../src/main/store/database.js';
 import { MIGRATIONS } from '../../src/main/store/migrations.js';
+import { BatchStore } from '../../src/main/curation/batch-store.js';
+import { WorklistRepo } from '../../src/main/curation/worklist-repo.js';
 import { decodeRuns, encodeRuns } from '../../src/shared/editing/label-runs.js';
 import type { ImportReport } from '../../src/shared/studies.js';
 import { insertStudyAndSeries } from '../helpers/store-rows.js';
@@ -239,7 +241,7 @@ describe('migration 5', () => {
     fs.mkdirSync(path.join(dir, 'segmentations'));
     fs.writeFileSync(path.join(dir, 'segmentations', 'series-1.labels'), labels);
     const upgraded = openDatabase(dir);
-    assert.deepEqual(upgraded.applied, [5]);
+    assert.deepEqual(upgraded.applied, MIGRATIONS.filter((m) => m.version >= 5).map((m) => m.version));
     const store = new SegmentationStore(upgraded.db, dir, new AuditLog(upgraded.db, 'x'), 'x');
     const versions = store.listVersions(1);
     assert.equal(versions.length, 1);
@@ -250,6 +252,27 @@ describe('migration 5', () => {
     assert.deepEqual(opened.labels, labels);
     assert.equal(opened.info.reviewState, 'submitted', 'the review state is kept');
     assert.equal(fs.existsSync(path.join(dir, 'segmentations', 'series-1.labels')), false, 'the legacy file is gone once copied');
+    upgraded.db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('migration 6', () => {
+  test('a version-5 store keeps its segmentations and gains the worklist: a submitted case, unassigned, no batches', () => {
+    const dir = tempDir('migrate6');
+    const v5 = openDatabase(dir, MIGRATIONS.filter((m) => m.version <= 5));
+    insertStudyAndSeries(v5.db, [6, 5, 4]);
+    v5.db.exec(`UPDATE series SET imported_at = '2025-12-01T00:00:00.000Z'`);
+    v5.db.exec(`INSERT INTO segmentations (series_id, label_type, segments, label_file, created_at, updated_at, review_state) VALUES (1, 'uint8', '[]', '', 'now', '2026-01-02T03:04:05.000Z', 'submitted')`);
+    v5.db.close();
+    const upgraded = openDatabase(dir);
+    assert.deepEqual(upgraded.applied, [6]);
+    const audit = new AuditLog(upgraded.db, 'x');
+    const [row] = new WorklistRepo(upgraded.db, audit, 'x').list();
+    assert.equal(row!.status, 'submitted');
+    assert.equal(row!.assignee, null);
+    assert.equal(row!.lastChange, '2026-01-02T03:04:05.000Z');
+    assert.deepEqual(new BatchStore(upgraded.db, dir).list(), []);
     upgraded.db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -19,7 +19,7 @@ import { CASE_STATUSES, WORKLIST_SORT_KEYS, type BatchResult, type WorklistRow }
 import type { JobInfo } from '../src/shared/jobs.js';
 import type { ImportReport } from '../src/shared/studies.js';
 import { filterWorklist, sortWorklist } from '../src/shared/worklist.js';
-import { launchChromium } from '../tests/helpers/browser.js';
+import { launchChromium, waitUntil } from '../tests/helpers/browser.js';
 import { startServe } from '../tests/helpers/serve-process.js';
 import type { Benchmark } from './harness.js';
 import { syntheticHead } from './inference.js';
@@ -35,7 +35,7 @@ async function call<R>(services: AppServices, method: string, params: unknown): 
 }
 
 /** 1,000 studies × 10 series; 70% with a segmentation, half of all with an AI version, states mixed. */
-function fillWorklist(services: AppServices): void {
+export function fillWorklist(services: AppServices): void {
   const { db } = services;
   const states = ['draft', 'draft', 'draft', 'submitted', 'accepted', 'changes-requested'];
   db.transaction(() => {
@@ -102,7 +102,20 @@ async function worklistInBrowser(root: string): Promise<Record<string, number>> 
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(serve.url);
     await page.locator('[data-testid="view-tab-worklist"]').waitFor();
-    const firstRow = () => page.locator('[data-testid="worklist-row"]').first().getAttribute('data-series-id');
+    // the study browser lists the same 10,000 series at start: let it finish before timing the worklist
+    await waitUntil(() => page.locator('[data-testid="series-row"]').count(), (n) => n === SERIES, 60_000);
+    // timed inside the page (no automation round trips): from the key or click to the first frame
+    // that shows the rows
+    const timeUntilRows = (action: string, done: string) =>
+      page.evaluate(`new Promise((resolve) => {
+        const first = () => document.querySelector('[data-testid="worklist-row"]')?.getAttribute('data-series-id') ?? null;
+        const before = first();
+        const t = performance.now();
+        ${action};
+        const check = () => (${done} ? requestAnimationFrame(() => resolve(performance.now() - t)) : requestAnimationFrame(check));
+        check();
+      })`) as Promise<number>;
+    const pressW = "window.dispatchEvent(new KeyboardEvent('keydown', { key: 'w', bubbles: true }))";
     const opens: number[] = [];
     const sorts: number[] = [];
     for (let run = 0; run < 3; run++) {
@@ -110,21 +123,14 @@ async function worklistInBrowser(root: string): Promise<Record<string, number>> 
         await page.keyboard.press('w'); // back to the viewer: the next W loads the worklist again
         await page.locator('[data-testid="worklist-view"]').waitFor({ state: 'detached' });
       }
-      const t0 = performance.now();
-      await page.keyboard.press('w');
-      await page.locator('[data-testid="worklist-row"]').first().waitFor();
-      await page.locator('[data-testid="worklist-count"]', { hasText: `of ${SERIES} cases` }).waitFor();
-      opens.push(performance.now() - t0);
+      opens.push(await timeUntilRows(pressW, `first() !== null && document.querySelector('[data-testid="worklist-count"]')?.textContent.includes('of ${SERIES} cases')`));
       for (const key of ['patientName', 'uncertainty', 'lastChange'] as const) {
-        const before = await firstRow();
-        const t1 = performance.now();
-        await page.locator(`[data-testid="worklist-sort-${key}"]`).click();
-        await page.waitForFunction(`document.querySelector('[data-testid="worklist-row"]')?.getAttribute('data-series-id') !== ${JSON.stringify(before)}`);
-        sorts.push(performance.now() - t1);
+        sorts.push(await timeUntilRows(`document.querySelector('[data-testid="worklist-sort-${key}"]').click()`, 'first() !== before'));
       }
     }
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-    return { worklist_ui_open_ms: Math.round(median(opens)), worklist_ui_sort_ms: Math.round(median(sorts)) };
+    // the first W fetches the 10,000 rows over the WebSocket; later ones show the rows already held
+    return { worklist_ui_open_ms: Math.round(opens[0]!), worklist_ui_reopen_ms: Math.round(median(opens.slice(1))), worklist_ui_sort_ms: Math.round(median(sorts)) };
   } finally {
     await browser.close();
     await serve.stop();

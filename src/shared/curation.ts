@@ -80,8 +80,11 @@ export const BatchSegmentParamsSchema = z
     /** default: series without a mask */
     where: z.object({ status: z.array(z.enum(CASE_STATUSES)).min(1) }).strict().optional(),
     provider: z.enum(PROVIDER_PREFERENCES).default('auto'),
-    /** cases in flight at once: reading, inference (one at a time on one engine) and saving overlap */
-    concurrency: z.number().int().min(1).max(8).default(2),
+    /**
+     * cases in flight at once: saving one overlaps the next one's inference (the engine runs one at a
+     * time). 1 suits a CPU-only machine, where inference already uses every core; 2 a GPU one.
+     */
+    concurrency: z.number().int().min(1).max(8).default(1),
   })
   .strict();
 export type BatchSegmentParams = z.input<typeof BatchSegmentParamsSchema>;

@@ -115,6 +115,7 @@ describe('curator workflow (real delineate serve + Chromium + ONNX Runtime)', ()
     }
     await page.keyboard.press('q');
     await waitUntil(() => page.locator('[data-testid="worklist-review-toggle"]').getAttribute('aria-pressed'), (v) => v === 'true');
+    await page.locator('[data-testid="worklist-view"][data-queue-ready="true"]').waitFor({ timeout: 20_000 });
     const order = (await page.locator('[data-testid="worklist-row"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-series-id'))))) as number[];
     assert.equal(order.length, CASES);
     await page.keyboard.press('Enter');

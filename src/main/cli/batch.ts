@@ -62,7 +62,7 @@ export const batchCommand: Command = {
     model: { type: 'string', valueName: 'ID', description: 'model id (see: delineate models list)' },
     where: { type: 'string', valueName: 'status=S,…', description: `segment the series with these statuses (default: no-mask); statuses: ${CASE_STATUSES.join(', ')}` },
     series: { type: 'string', valueName: 'ID,…', description: 'segment exactly these series instead' },
-    concurrency: { type: 'string', valueName: 'N', description: 'cases in flight at once, 1–8 (default 2: the next case is read while one runs)' },
+    concurrency: { type: 'string', valueName: 'N', description: 'cases in flight at once, 1–8 (default 1; 2 on a GPU machine saves one case while the next one runs)' },
     provider: { type: 'string', valueName: 'NAME', description: 'auto (default), cpu or cuda (falls back to CPU, saying why)' },
     new: { type: 'boolean', description: 'start a new batch even if an interrupted one with this model and selection exists' },
     'retry-failed': { type: 'boolean', description: 'resume: run the failed cases again too' },
@@ -95,7 +95,7 @@ export const batchCommand: Command = {
       const provider = str(args, 'provider') ?? 'auto';
       if (!(PROVIDER_PREFERENCES as readonly string[]).includes(provider)) throw new DelineateError('invalid_params', `--provider must be one of ${PROVIDER_PREFERENCES.join(', ')}`);
       const concurrencyRaw = str(args, 'concurrency');
-      const concurrency = concurrencyRaw === undefined ? 2 : Number(concurrencyRaw);
+      const concurrency = concurrencyRaw === undefined ? 1 : Number(concurrencyRaw);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 8) throw new DelineateError('invalid_params', `--concurrency takes 1–8, got ${concurrencyRaw}`);
       const seriesRaw = str(args, 'series');
       const statuses = statusesOf(str(args, 'where'));

@@ -6,12 +6,10 @@
  */
 import { z } from 'zod';
 import { BATCH_JOB_TYPE, type BatchResult } from '../../shared/curation.js';
-import { labelStats } from '../../shared/curation/label-stats.js';
 import { DelineateError } from '../../shared/errors.js';
 import type { JobContext, JobType } from '../jobs/job-manager.js';
 import { segmentSeries, type SegmentJobDeps } from '../inference/segment-job.js';
 import type { BatchStore, PendingCase } from './batch-store.js';
-import type { VersionStatsRepo } from './version-stats.js';
 
 export const BATCH_JOB = BATCH_JOB_TYPE;
 
@@ -20,7 +18,6 @@ const HEARTBEAT_MS = 15_000;
 export interface BatchJobDeps {
   segment: SegmentJobDeps;
   batches: BatchStore;
-  stats: VersionStatsRepo;
   /** the AI version a batch saved for a series, if any (a run that crashed after saving it) */
   versionOfBatch(batchId: number, seriesId: number): number | null;
 }
@@ -58,8 +55,7 @@ async function runBatch(deps: BatchJobDeps, batchId: number, retryFailed: boolea
     batches.caseStarted(batchId, seriesId);
     try {
       const caseCtx: JobContext = { signal: ctx.signal, progress: (u) => u.message && inFlight === 1 && report(u.message) };
-      const { result, labels, series } = await segmentSeries(deps.segment, { seriesId, modelId: batch.modelId, provider: batch.provider, batchId }, caseCtx);
-      deps.stats.put(result.versionId, labelStats(labels, series.dims, series.spacing));
+      const { result, series } = await segmentSeries(deps.segment, { seriesId, modelId: batch.modelId, provider: batch.provider, batchId }, caseCtx);
       segmented++;
       batches.caseDone(batchId, seriesId, { versionId: result.versionId, caseMs: performance.now() - started, inferenceMs: result.timings.totalMs ?? 0 });
       report(`${series.description || `series ${seriesId}`} done`);

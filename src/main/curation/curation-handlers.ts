@@ -62,7 +62,7 @@ export function createCuration(deps: CurationDeps): Curation {
   const { store, studies } = deps.segment;
   const worklist = new WorklistRepo(db, deps.audit, deps.authors);
   const batches = new BatchStore(db, dataDir);
-  const stats = new VersionStatsRepo(db, dataDir);
+  const stats = deps.segment.stats ?? new VersionStatsRepo(db, dataDir);
   const written = new Set<string>();
   const versionOfBatch = (batchId: number, seriesId: number): number | null => {
     const row = db
@@ -70,7 +70,7 @@ export function createCuration(deps: CurationDeps): Curation {
       .get(seriesId, batchId) as { id: number | null };
     return row.id;
   };
-  jobs.register(batchJob({ segment: deps.segment, batches, stats, versionOfBatch }));
+  jobs.register(batchJob({ segment: { ...deps.segment, stats }, batches, versionOfBatch }));
   jobs.register(agreementReportJob({ store, studies, worklist, dataDir, written }));
   // batch → the job of this host that runs it (for the UI's cancel)
   const jobOfBatch = new Map<number, string>();
@@ -101,7 +101,7 @@ export function createCuration(deps: CurationDeps): Curation {
     if (seriesIds.length === 0) throw new DelineateError('invalid_params', `No series to segment: none has status ${parsedWhere!.join(' or ')}`);
     for (const id of params.seriesIds ?? []) if (!studies.getSeries(id)) throw new DelineateError('not_found', `No series ${id}`);
     const provider = params.provider ?? 'auto';
-    const batchId = batches.create({ modelId: params.modelId, provider, concurrency: params.concurrency ?? 2, selection, seriesIds, createdBy: authorOf(deps.authors) });
+    const batchId = batches.create({ modelId: params.modelId, provider, concurrency: params.concurrency ?? 1, selection, seriesIds, createdBy: authorOf(deps.authors) });
     deps.audit.record('batch-segment', 'batch', batchId, `${params.modelId} on ${seriesIds.length} series (${params.seriesIds ? 'chosen' : `status ${parsedWhere!.join(', ')}`})`);
     changed('batch', [batchId]);
     const job = jobs.start(BATCH_JOB, { batchId }, { label: `Batch ${batchId}: ${params.modelId} on ${seriesIds.length} series` });

@@ -33,11 +33,17 @@ export class VersionStatsRepo {
     return found;
   }
 
-  /** Statistics of these versions (segmentation id, version id), computing and storing the missing ones. */
-  ensure(versions: readonly { segmentationId: number; versionId: number }[], store: SegmentationStore, studies: StudiesRepo): Map<number, LabelStats> {
+  /**
+   * Statistics of these versions (segmentation id, version id), computing and storing missing ones
+   * for at most `budgetMs` per call (a whole label map each): a store of thousands of versions made
+   * before statistics existed fills in over a few calls instead of stalling one.
+   */
+  ensure(versions: readonly { segmentationId: number; versionId: number }[], store: SegmentationStore, studies: StudiesRepo, budgetMs = 500): Map<number, LabelStats> {
     const found = this.stored(versions.map((v) => v.versionId));
+    const deadline = performance.now() + budgetMs;
     for (const { segmentationId, versionId } of versions) {
       if (found.has(versionId)) continue;
+      if (performance.now() > deadline) break;
       const series = studies.getSeries(store.seriesOf(segmentationId));
       if (!series) continue;
       const bytes = store.loadVersion(segmentationId, versionId, { dims: series.dims }).labels;

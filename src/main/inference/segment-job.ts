@@ -10,6 +10,8 @@ import { SegmentParamsSchema, type SegmentResult } from '../../shared/inference/
 import type { JobContext, JobType } from '../jobs/job-manager.js';
 import type { LabelArray } from '../../shared/editing/grid.js';
 import type { SeriesSummary } from '../../shared/studies.js';
+import { labelStats } from '../../shared/curation/label-stats.js';
+import type { VersionStatsRepo } from '../curation/version-stats.js';
 import type { EventBus } from '../services/event-bus.js';
 import type { StudiesRepo } from '../store/studies-repo.js';
 import type { SegmentationStore } from '../segmentation/segmentation-store.js';
@@ -26,6 +28,8 @@ export interface SegmentJobDeps {
   bus: EventBus;
   dataDir: string;
   allowGpu: boolean;
+  /** where each AI version's label statistics go (the review queue's outlier checks) */
+  stats?: VersionStatsRepo;
 }
 
 export function segmentJob(deps: SegmentJobDeps): JobType<{ seriesId: number; modelId: string; provider: 'auto' | 'cpu' | 'cuda' }> {
@@ -97,6 +101,7 @@ export async function segmentSeries(deps: SegmentJobDeps, { seriesId, modelId, p
     },
     grid,
   );
+  deps.stats?.put(version.id, labelStats(labels, series.dims, series.spacing));
   deps.bus.emit('store.changed', { entity: 'segmentation', ids: [String(info.id)] });
   const summary: SegmentResult = {
     segmentationId: info.id,

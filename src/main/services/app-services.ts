@@ -23,6 +23,7 @@ import { datasetExportJob } from '../interchange/dataset-job.js';
 import { maskExportJob } from '../interchange/mask-export-job.js';
 import { maskImportJob } from '../interchange/mask-import-job.js';
 import { createCuration, type Curation } from '../curation/curation-handlers.js';
+import { VersionStatsRepo } from '../curation/version-stats.js';
 import os from 'node:os';
 
 export interface ServicesOptions {
@@ -69,7 +70,8 @@ export function createServices(options: ServicesOptions): AppServices {
   const models = modelRegistryFor(options.dataDir);
   const engine = new InferenceEngine();
   const allowGpu = options.allowGpu ?? true;
-  const segmentDeps = { registry: models, engine, studies, store: segmentations, bus, dataDir: options.dataDir, allowGpu };
+  const stats = new VersionStatsRepo(db, options.dataDir);
+  const segmentDeps = { registry: models, engine, studies, store: segmentations, bus, dataDir: options.dataDir, allowGpu, stats };
   jobs.register(segmentJob(segmentDeps));
   const curation = createCuration({ db, dataDir: options.dataDir, jobs, bus, audit, authors, segment: segmentDeps });
   // the export jobs read through the services object, which exists once this function returns

@@ -24,6 +24,8 @@ const isBatchJob = (job: JobInfo) => job.type === BATCH_JOB_TYPE;
 export class WorklistState {
   rows = $state.raw<WorklistRow[]>([]);
   queue = $state.raw<ReviewQueueEntry[]>([]);
+  /** whether the review queue of the latest refresh has arrived (the rows come first) */
+  queueLoaded = $state(false);
   batches = $state.raw<BatchInfo[]>([]);
   /** filter: statuses shown (empty: all), assignee (undefined: anyone, null: unassigned), search text */
   statuses = $state<CaseStatus[]>([]);
@@ -32,7 +34,7 @@ export class WorklistState {
   sortKey = $state<WorklistSortKey>('lastChange');
   sortDir = $state<SortDirection>('desc');
   /** walk the review queue: cases with an AI result not yet decided, most in need of a look first */
-  reviewMode = $state(false);
+  private review = $state(false);
   selection = $state.raw<ReadonlySet<number>>(new Set());
   /** the row the keyboard cursor is on (by series, so it stays put when the list re-sorts) */
   cursorId = $state<number | null>(null);
@@ -115,16 +117,37 @@ export class WorklistState {
     return this.inFlight;
   }
 
+  /** Review order: the worklist sorted by the review queue, which is fetched when this turns on. */
+  get reviewMode(): boolean {
+    return this.review;
+  }
+  set reviewMode(on: boolean) {
+    this.review = on;
+    if (on) void this.fetchQueue();
+  }
+
   private async fetchAll(): Promise<void> {
     try {
-      const [rows, queue, batches] = await Promise.all([this.client.call('worklist.list', {}), this.client.call('worklist.reviewQueue', {}), this.client.call('batch.list', {})]);
+      const [rows, batches] = await Promise.all([this.client.call('worklist.list', {}), this.client.call('batch.list', {})]);
       this.rows = rows;
-      this.queue = queue;
       this.batches = batches;
       const ids = new Set(rows.map((r) => r.seriesId));
       if ([...this.selection].some((id) => !ids.has(id))) this.selection = new Set([...this.selection].filter((id) => ids.has(id)));
       this.loaded = true;
       this.error = null;
+    } catch (err) {
+      this.error = (err as Error).message;
+      return;
+    }
+    // the queue (which may compute label statistics for older AI versions) only when it is used
+    if (this.review || this.openCase !== null) await this.fetchQueue();
+  }
+
+  private async fetchQueue(): Promise<void> {
+    this.queueLoaded = false;
+    try {
+      this.queue = await this.client.call('worklist.reviewQueue', {});
+      this.queueLoaded = true;
     } catch (err) {
       this.error = (err as Error).message;
     }
@@ -244,6 +267,7 @@ export class WorklistState {
     this.cursorId = seriesId;
     this.reviewError = null;
     this.reviewNotice = null;
+    if (!this.queueLoaded) void this.fetchQueue(); // the review bar shows the case's reasons
     this.showViewer();
     const opening = this.viewer.open(seriesId);
     await settledOr(() => this.viewer.series?.id === seriesId, opening);

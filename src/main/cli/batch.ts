@@ -9,26 +9,18 @@ import { PROVIDER_PREFERENCES } from '../../shared/inference/segment-result.js';
 import { resolveDataDir } from '../data-dir.js';
 import { createServices, type AppServices } from '../services/app-services.js';
 import { DATA_DIR_OPTION, type CliIo, type Command, type ParsedArgs } from './command.js';
+import { idList, statusList } from './list-options.js';
 
 const SUBCOMMANDS = ['segment', 'resume', 'list', 'cases'] as const;
 
 const str = (args: ParsedArgs, name: string) => args.values[name] as string | undefined;
-
-function idList(raw: string, what: string): number[] {
-  const ids = raw.split(',').map((v) => v.trim());
-  if (ids.some((v) => !/^\d+$/.test(v) || Number(v) < 1)) throw new DelineateError('invalid_params', `${what} takes ids separated by commas, got ${JSON.stringify(raw)}`);
-  return ids.map(Number);
-}
 
 /** --where status=no-mask,ai-done */
 function statusesOf(raw: string | undefined): CaseStatus[] | undefined {
   if (raw === undefined) return undefined;
   const match = /^status=(.+)$/.exec(raw);
   if (!match) throw new DelineateError('invalid_params', `--where takes status=S1,S2 (statuses: ${CASE_STATUSES.join(', ')}), got ${JSON.stringify(raw)}`);
-  const statuses = match[1]!.split(',').map((s) => s.trim());
-  const unknown = statuses.filter((s) => !(CASE_STATUSES as readonly string[]).includes(s));
-  if (unknown.length) throw new DelineateError('invalid_params', `Unknown status ${unknown.join(', ')}: statuses are ${CASE_STATUSES.join(', ')}`);
-  return statuses as CaseStatus[];
+  return statusList(match[1]!);
 }
 
 /** Run a batch job to its end, printing one line per finished case (unless --json). */

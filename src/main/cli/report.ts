@@ -6,6 +6,7 @@ import { AGREEMENT_REPORT_JOB } from '../curation/report-job.js';
 import { resolveDataDir } from '../data-dir.js';
 import { createServices } from '../services/app-services.js';
 import { DATA_DIR_OPTION, type Command } from './command.js';
+import { idList } from './list-options.js';
 import { runJobToEnd } from './run-job.js';
 
 export const reportCommand: Command = {
@@ -24,8 +25,7 @@ export const reportCommand: Command = {
     const out = args.values.out as string | undefined;
     if (!out) throw new DelineateError('invalid_params', '--out DIR is required');
     const seriesRaw = args.values.series as string | undefined;
-    const seriesIds = seriesRaw?.split(',').map((v) => Number(v.trim()));
-    if (seriesIds?.some((v) => !Number.isInteger(v) || v < 1)) throw new DelineateError('invalid_params', `--series takes ids separated by commas, got ${JSON.stringify(seriesRaw)}`);
+    const seriesIds = seriesRaw === undefined ? undefined : idList(seriesRaw, '--series');
     const services = createServices({ dataDir: resolveDataDir(args.values['data-dir'] as string | undefined, io.env), host: 'cli' });
     try {
       return (await runJobToEnd(services, AGREEMENT_REPORT_JOB, { outDir: path.resolve(out), ...(seriesIds ? { seriesIds } : {}) }, io, args.json)) as AgreementReportResult;

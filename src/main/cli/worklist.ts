@@ -1,10 +1,11 @@
 /** `delineate worklist`: every case with its status, assignee, model and uncertainty; filtered and sorted as in the app. */
-import { CASE_STATUSES, WORKLIST_SORT_KEYS, type CaseStatus, type WorklistRow, type WorklistSortKey } from '../../shared/curation.js';
+import { CASE_STATUSES, WORKLIST_SORT_KEYS, type WorklistRow, type WorklistSortKey } from '../../shared/curation.js';
 import { DelineateError } from '../../shared/errors.js';
 import { filterWorklist, sortWorklist } from '../../shared/worklist.js';
 import { resolveDataDir } from '../data-dir.js';
 import { createServices } from '../services/app-services.js';
 import { DATA_DIR_OPTION, type Command } from './command.js';
+import { statusList } from './list-options.js';
 
 export const worklistCommand: Command = {
   name: 'worklist',
@@ -19,9 +20,8 @@ export const worklistCommand: Command = {
     'data-dir': DATA_DIR_OPTION,
   },
   async run(args, io) {
-    const statuses = (args.values.status as string | undefined)?.split(',').map((s) => s.trim());
-    const unknown = statuses?.filter((s) => !(CASE_STATUSES as readonly string[]).includes(s)) ?? [];
-    if (unknown.length) throw new DelineateError('invalid_params', `Unknown status ${unknown.join(', ')}: statuses are ${CASE_STATUSES.join(', ')}`);
+    const statusRaw = args.values.status as string | undefined;
+    const statuses = statusRaw === undefined ? undefined : statusList(statusRaw);
     const [key, dir = 'asc'] = ((args.values.sort as string | undefined) ?? 'lastChange:desc').split(':');
     if (!(WORKLIST_SORT_KEYS as readonly string[]).includes(key!) || (dir !== 'asc' && dir !== 'desc')) throw new DelineateError('invalid_params', `--sort takes KEY or KEY:desc with KEY one of ${WORKLIST_SORT_KEYS.join(', ')}`);
     const services = createServices({ dataDir: resolveDataDir(args.values['data-dir'] as string | undefined, io.env), host: 'cli' });
@@ -33,7 +33,7 @@ export const worklistCommand: Command = {
         return { queue: queue.map((e) => ({ ...e, case: byId.get(e.seriesId)! })) };
       }
       const filtered = filterWorklist(rows, {
-        ...(statuses ? { statuses: statuses as CaseStatus[] } : {}),
+        ...(statuses ? { statuses } : {}),
         ...(args.values.assignee === undefined ? {} : { assignee: args.values.assignee as string }),
         ...(args.values.search === undefined ? {} : { text: args.values.search as string }),
       });

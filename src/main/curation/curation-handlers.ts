@@ -18,7 +18,7 @@ import { BATCH_JOB, batchJob } from './batch-job.js';
 import { BatchStore } from './batch-store.js';
 import { AGREEMENT_REPORT_JOB, agreementReportJob, readReport } from './report-job.js';
 import { decideCase, mergeVersions } from './review-actions.js';
-import { VersionStatsRepo } from './version-stats.js';
+import type { VersionStatsRepo } from './version-stats.js';
 import { WorklistRepo } from './worklist-repo.js';
 
 type Names =
@@ -41,7 +41,8 @@ export interface CurationDeps {
   bus: EventBus;
   audit: AuditLog;
   authors: AuthorSource;
-  segment: SegmentJobDeps;
+  /** the segment job's dependencies, with the store of per-version label statistics it fills */
+  segment: SegmentJobDeps & { stats: VersionStatsRepo };
 }
 
 export interface Curation {
@@ -62,7 +63,7 @@ export function createCuration(deps: CurationDeps): Curation {
   const { store, studies } = deps.segment;
   const worklist = new WorklistRepo(db, deps.audit, deps.authors);
   const batches = new BatchStore(db, dataDir);
-  const stats = deps.segment.stats ?? new VersionStatsRepo(db, dataDir);
+  const { stats } = deps.segment;
   const written = new Set<string>();
   const versionOfBatch = (batchId: number, seriesId: number): number | null => {
     const row = db
@@ -70,7 +71,7 @@ export function createCuration(deps: CurationDeps): Curation {
       .get(seriesId, batchId) as { id: number | null };
     return row.id;
   };
-  jobs.register(batchJob({ segment: { ...deps.segment, stats }, batches, versionOfBatch }));
+  jobs.register(batchJob({ segment: deps.segment, batches, versionOfBatch }));
   jobs.register(agreementReportJob({ store, studies, worklist, dataDir, written }));
   // batch → the job of this host that runs it (for the UI's cancel)
   const jobOfBatch = new Map<number, string>();

@@ -61,11 +61,12 @@ export function mergeVersions(
   const loaded = versionIds.map((versionId) => store.loadVersion(id, versionId, grid));
   const labelType = store.labelTypeOf(id);
   const maps = loaded.map((l) => labelArrayOf(l.labels, labelType));
-  const fused = method === 'majority' ? { ...majorityVote(maps), staple: null } : (({ labels, disagreementVoxels, ...rest }) => ({ labels, disagreementVoxels, staple: rest }))(staple(maps, { maxIterations: 200 }));
+  const stapled = method === 'staple' ? staple(maps, { maxIterations: 200 }) : null;
+  const fused = stapled ?? majorityVote(maps);
   const raters = loaded.map((l, i) => ({
     versionId: l.version.id,
     author: l.version.author,
-    ...(fused.staple ? { sensitivity: fused.staple.raters[i]!.sensitivity, specificity: fused.staple.raters[i]!.specificity } : {}),
+    ...(stapled ? { sensitivity: stapled.raters[i]!.sensitivity, specificity: stapled.raters[i]!.specificity } : {}),
   }));
   const labels = fused.labels;
   const bytes = new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength);
@@ -79,7 +80,7 @@ export function mergeVersions(
       segments: unionOfSegments(loaded.map((l) => l.version.segments)),
       provenance: {
         mergedFrom: versionIds,
-        parameters: { method, disagreementVoxels: fused.disagreementVoxels, raters, ...(fused.staple ? { iterations: fused.staple.iterations, converged: fused.staple.converged } : {}) },
+        parameters: { method, disagreementVoxels: fused.disagreementVoxels, raters, ...(stapled ? { iterations: stapled.iterations, converged: stapled.converged } : {}) },
       },
     },
     grid,

@@ -69,24 +69,28 @@ export class WorklistRepo {
 
   list(): WorklistRow[] {
     const raw = this.db.prepare(WORKLIST_SQL).all() as RawRow[];
-    return raw.map((r) => ({
-      seriesId: r.seriesId,
-      studyId: r.studyId,
-      patientName: r.patientName,
-      patientId: r.patientId,
-      studyDate: r.studyDate,
-      modality: r.modality,
-      description: r.description,
-      seriesNumber: r.seriesNumber,
-      status: caseStatus(r),
-      segmentationId: r.segmentationId,
-      assignee: r.assignee,
-      model: r.model,
-      aiVersionId: r.aiVersionId,
-      uncertainty: r.uncertainty,
-      lastChange: r.updatedAt !== null && r.updatedAt > r.importedAt ? r.updatedAt : r.importedAt,
-      changedBy: r.updatedAt !== null && r.updatedAt > r.importedAt ? (r.changedBy ?? '') : '',
-    }));
+    return raw.map((r) => {
+      // the segmentation's last write, unless the series was (re)imported since
+      const edited = r.updatedAt !== null && r.updatedAt > r.importedAt;
+      return {
+        seriesId: r.seriesId,
+        studyId: r.studyId,
+        patientName: r.patientName,
+        patientId: r.patientId,
+        studyDate: r.studyDate,
+        modality: r.modality,
+        description: r.description,
+        seriesNumber: r.seriesNumber,
+        status: caseStatus(r),
+        segmentationId: r.segmentationId,
+        assignee: r.assignee,
+        model: r.model,
+        aiVersionId: r.aiVersionId,
+        uncertainty: r.uncertainty,
+        lastChange: edited ? r.updatedAt! : r.importedAt,
+        changedBy: edited ? (r.changedBy ?? '') : '',
+      };
+    });
   }
 
   /** The series whose case has one of these statuses, in series order. */

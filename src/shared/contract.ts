@@ -12,6 +12,8 @@ import { ModelSummarySchema } from './inference/model-summary.js';
 import { SegmentParamsSchema } from './inference/segment-result.js';
 import { ExportDatasetParamsSchema, ExportMaskParamsSchema, ImportMaskParamsSchema } from './interchange.js';
 import { AgreementReportParamsSchema, BatchCaseSchema, BatchInfoSchema, BatchSegmentParamsSchema, DecisionParamsSchema, MergeParamsSchema, ReviewQueueEntrySchema, WorklistRowSchema } from './curation.js';
+import { AboutInfoSchema, PickPathsParamsSchema, PickPathsResultSchema, RecentStudySchema, SettingsInfoSchema, SettingsUpdateSchema, UiCommandSchema } from './desktop.js';
+import { SampleInfoSchema } from './desktop.js';
 
 export const ComputeStatusSchema = z.object({
   /** the provider inference will use now */
@@ -246,6 +248,51 @@ export const REQUESTS = {
     params: z.object({ file: z.string().min(1).max(4096) }).strict(),
     result: z.object({ file: z.string(), html: z.string() }),
   },
+  'host.pickPaths': {
+    description: 'Ask the user for host paths with the native open/save dialog (the Electron host grants what is picked for later calls); the browser host answers supported:false and the UI asks for a typed path.',
+    params: PickPathsParamsSchema,
+    result: PickPathsResultSchema,
+  },
+  'settings.get': {
+    description: 'The user settings (data directory, GPU use, CPU threads, default author), the file they are kept in, the data directory in use and what waits for a restart.',
+    params: Empty,
+    result: SettingsInfoSchema,
+  },
+  'settings.update': {
+    description: 'Change some settings (saved at once); GPU use, threads and author apply to the next runs and sessions, the data directory at the next start.',
+    params: SettingsUpdateSchema,
+    result: SettingsInfoSchema,
+  },
+  'app.about': {
+    description: 'Versions of Delineate and its components, the shipped third-party components with their licenses and the full license text, and where crash logs are kept.',
+    params: Empty,
+    result: AboutInfoSchema,
+  },
+  'studies.recent': {
+    description: 'Studies opened most recently, newest first (at most 10).',
+    params: Empty,
+    result: z.array(RecentStudySchema),
+  },
+  'studies.markOpened': {
+    description: "Record that a study was opened (one of its series was shown); emits store.changed {entity: 'recent'}.",
+    params: z.object({ studyId: z.number().int().positive() }).strict(),
+    result: z.array(RecentStudySchema),
+  },
+  'uploads.import': {
+    description: 'Import the files dropped onto the browser host window and uploaded as one batch (POST /upload/<batchId>/<path>), as a studies.import job; uploads no series was made from are removed once it succeeds.',
+    params: z.object({ batchId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'letters, digits, - or _, 8 to 64 of them') }).strict(),
+    result: JobInfoSchema,
+  },
+  'samples.list': {
+    description: 'The sample studies bundled with the app (first run), each with its license, whether it is synthetic, the model suggested for it and, once imported into this store, its study and series ids.',
+    params: Empty,
+    result: z.array(SampleInfoSchema),
+  },
+  'samples.open': {
+    description: 'Import a bundled sample study as an ordinary studies.import job (the same job while one runs); when it is already in the store, no job and its ids.',
+    params: z.object({ id: z.string().min(1).max(64) }).strict(),
+    result: z.object({ job: JobInfoSchema.nullable(), imported: z.object({ studyId: z.number().int(), seriesId: z.number().int() }).nullable() }),
+  },
 } as const satisfies Record<string, RequestSpec>;
 
 export const EVENTS = {
@@ -255,6 +302,8 @@ export const EVENTS = {
   'job.done': JobInfoSchema,
   /** something in the store changed; clients refetch what they show */
   'store.changed': z.object({ entity: z.string(), ids: z.array(z.string()) }),
+  /** the application menu (or a second launch) asks the renderer to do something */
+  'ui.command': UiCommandSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type Requests = typeof REQUESTS;

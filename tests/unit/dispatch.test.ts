@@ -58,6 +58,8 @@ function makeHandlers() {
       return jobInfo(jobId, 'x');
     },
     'studies.list': () => [],
+    'samples.list': () => [],
+    'samples.open': () => ({ job: null, imported: null }),
     'studies.import': () => jobInfo('job-2', 'studies.import'),
     'series.get': () => {
       throw new DelineateError('not_found', 'none');
@@ -121,6 +123,19 @@ function makeHandlers() {
     },
     'reports.agreement': () => jobInfo('job-8', 'report'),
     'reports.read': ({ file }) => ({ file, html: '' }),
+    'host.pickPaths': () => ({ supported: false, paths: [] }),
+    'settings.get': () => {
+      throw new DelineateError('not_found', 'none');
+    },
+    'settings.update': () => {
+      throw new DelineateError('not_found', 'none');
+    },
+    'app.about': () => {
+      throw new DelineateError('unavailable', 'none');
+    },
+    'studies.recent': () => [],
+    'studies.markOpened': () => [],
+    'uploads.import': ({ batchId }) => jobInfo('job-9', `upload ${batchId}`),
   };
   return {
     handlers,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import vm from 'node:vm';
 import { EVENT_NAMES, METHODS } from '../../src/shared/contract.js';
-import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type PreloadApi } from '../../src/shared/preload-api.js';
+import { IPC_CALL_CHANNEL, IPC_DROP_CHANNEL, IPC_EVENT_CHANNEL, type PreloadApi } from '../../src/shared/preload-api.js';
 
 const BUNDLE = 'dist/preload/preload.cjs';
 
@@ -16,10 +16,18 @@ function loadPreload() {
   const invoked: unknown[][] = [];
   const listeners = new Map<string, ((...args: unknown[]) => void)[]>();
   const required: string[] = [];
+  /** Electron's webUtils.getPathForFile: the OS path of a File the user dropped or chose, '' for one a page made */
+  const osFiles = new Map<object, string>();
   const electron = {
+    webUtils: {
+      getPathForFile: (file: object) => {
+        if (typeof file !== 'object' || file === null) throw new TypeError('not a File');
+        return osFiles.get(file) ?? '';
+      },
+    },
     contextBridge: { exposeInMainWorld: (key: string, api: unknown) => (exposed[key] = api) },
     ipcRenderer: {
-      invoke: (...args: unknown[]) => (invoked.push(args), Promise.resolve({ ok: true, result: 'from-main' })),
+      invoke: (...args: unknown[]) => (invoked.push(args), Promise.resolve(args[0] === IPC_DROP_CHANNEL ? args[1] : { ok: true, result: 'from-main' })),
       on: (channel: string, fn: (...args: unknown[]) => void) => listeners.set(channel, [...(listeners.get(channel) ?? []), fn]),
       removeListener: (channel: string, fn: (...args: unknown[]) => void) => listeners.set(channel, (listeners.get(channel) ?? []).filter((f) => f !== fn)),
     },
@@ -31,7 +39,7 @@ function loadPreload() {
     throw new Error(`preload required ${name}`);
   };
   vm.runInNewContext(fs.readFileSync(BUNDLE, 'utf8'), { require, module, exports: module.exports, TextEncoder, TextDecoder, console });
-  return { exposed, invoked, listeners, required };
+  return { exposed, invoked, listeners, required, osFiles };
 }
 
 describe('Electron preload bundle', () => {
@@ -40,7 +48,7 @@ describe('Electron preload bundle', () => {
     assert.deepEqual([...new Set(required)], ['electron']);
     assert.deepEqual(Object.keys(exposed), ['delineate']);
     const api = exposed.delineate as PreloadApi;
-    assert.deepEqual(Object.keys(api).sort(), ['call', 'methods', 'onEvent']);
+    assert.deepEqual(Object.keys(api).sort(), ['call', 'droppedPaths', 'methods', 'onEvent']);
     assert.deepEqual([...api.methods], METHODS);
   });
 
@@ -66,5 +74,18 @@ describe('Electron preload bundle', () => {
     assert.deepEqual(seen, [EVENT_NAMES[0]]);
     off();
     assert.equal(listeners.get(IPC_EVENT_CHANNEL)!.length, 0);
+  });
+
+  test('dropped files: only real OS paths go to main, on the drop channel; a page-made File sends nothing', async () => {
+    const { exposed, invoked, osFiles } = loadPreload();
+    const api = exposed.delineate as PreloadApi;
+    const dropped = { name: 'ct' };
+    const forged = { name: '/etc/passwd' };
+    osFiles.set(dropped, '/home/user/ct');
+    // (arrays made inside the vm context: copied into this realm to compare)
+    assert.deepEqual([...(await api.droppedPaths([forged, 'not a file', null]))], []);
+    assert.deepEqual(invoked, [], 'nothing reached main');
+    assert.deepEqual([...(await api.droppedPaths([forged, dropped]))], ['/home/user/ct']);
+    assert.deepEqual((invoked as unknown[][]).map(([channel, paths]) => [channel, [...(paths as string[])]]), [[IPC_DROP_CHANNEL, ['/home/user/ct']]]);
   });
 });

@@ -1,0 +1,44 @@
+/**
+ * The Electron IPC entry points, without Electron: main.ts registers them with ipcMain.handle. Each
+ * checks the sender (our top-level app:// document) first; contract calls then have their host paths
+ * checked against the user's grants before dispatch.
+ */
+import { REQUESTS, isMethod } from '../../shared/contract.js';
+import { toErrorEnvelope } from '../../shared/errors.js';
+import { dispatch, type CallOutcome, type Handlers } from '../services/dispatch.js';
+import { isTrustedSender, type IpcSenderEvent } from './harden.js';
+import type { PathGrants } from './path-grants.js';
+
+const UNTRUSTED: CallOutcome = { ok: false, error: { code: 'bad_request', message: 'Calls are accepted only from the Delineate window' } };
+
+/** ipcMain.handle(IPC_CALL_CHANNEL, ...) */
+export function createCallHandler(handlers: Handlers, grants: PathGrants) {
+  return async (event: IpcSenderEvent, method: unknown, params: unknown): Promise<CallOutcome> => {
+    if (!isTrustedSender(event)) return UNTRUSTED;
+    if (isMethod(method)) {
+      // check the values the handler would see; invalid params are left to dispatch to report
+      const parsed = REQUESTS[method].params.safeParse(params ?? {});
+      if (parsed.success) {
+        try {
+          grants.checkCall(method, parsed.data);
+        } catch (err) {
+          return { ok: false, error: toErrorEnvelope(err) };
+        }
+      }
+    }
+    return dispatch(handlers, method, params, { host: 'electron' });
+  };
+}
+
+/**
+ * ipcMain.handle(IPC_DROP_CHANNEL, ...): the preload sends the real paths of files the user dropped
+ * (webUtils.getPathForFile). Existing absolute paths get a read grant (a folder covers its content);
+ * the answer is the granted paths, in order.
+ */
+export function createDropHandler(grants: PathGrants) {
+  return (event: IpcSenderEvent, paths: unknown): string[] => {
+    if (!isTrustedSender(event)) return [];
+    if (!Array.isArray(paths)) return [];
+    return grants.grantExisting(paths.filter((p): p is string => typeof p === 'string').slice(0, 1000));
+  };
+}

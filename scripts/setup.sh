@@ -4,8 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages used by the tests: Debian's Chromium (the e2e browser) and the reference tools our
-# import/export is checked against (dcm2niix, dcmtk, dicom3tools' dciodvfy, GDCM, pydicom, nibabel).
-APT_PACKAGES=(chromium dcm2niix dcmtk dicom3tools libgdcm-tools python3-pydicom python3-nibabel python3-numpy)
+# import/export is checked against (dcm2niix, dcmtk, dicom3tools' dciodvfy, GDCM, pydicom, nibabel);
+# strace measures the files the app opens for the packaging check (npm run check:package).
+APT_PACKAGES=(chromium dcm2niix dcmtk dicom3tools libgdcm-tools python3-pydicom python3-nibabel python3-numpy strace)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

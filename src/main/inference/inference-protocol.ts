@@ -11,6 +11,8 @@ export interface RunRequest {
   model: { onnxPath: string; sha256: string; inputName: string; outputName: string; manifest: ModelManifest };
   provider: ProviderPreference;
   allowGpu: boolean;
+  /** ONNX Runtime CPU threads (intraOpNumThreads); 0 = one per core */
+  cpuThreads: number;
   /** the series: geometry plus its voxels, sent along or read by the child from the volume cache file */
   volume: VolumeGeometry & { voxelType: VoxelType; source: VolumeSource };
 }

@@ -4,14 +4,13 @@
  * package is listed as unavailable with its problem and never hides the others. Validation results
  * are cached per folder until one of its files changes.
  */
-import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DelineateError } from '../../shared/errors.js';
 import type { ModelManifest } from '../../shared/inference/manifest.js';
 import type { ModelOrigin, ModelSummary } from '../../shared/inference/model-summary.js';
-import { appRoot } from '../paths.js';
+import { shippedModelsRoot } from '../paths.js';
 import { LICENSE_FILE, MANIFEST_FILE, readModelManifest, readModelPackage, sha256File, type ModelPackage } from './model-package.js';
 
 export type { ModelSummary } from '../../shared/inference/model-summary.js';
@@ -25,9 +24,7 @@ export interface ModelRegistryOptions {
 
 /** Beside the app; in a packaged desktop app electron-builder puts them in its resources folder (outside the asar, where ONNX Runtime can read them). */
 export function shippedModelsDir(): string {
-  const resources = (process as { resourcesPath?: string }).resourcesPath;
-  const packaged = resources ? path.join(resources, 'native-models') : null;
-  return packaged && existsSync(packaged) ? packaged : path.join(appRoot(), 'native-models');
+  return shippedModelsRoot();
 }
 export const userModelsDir = (dataDir: string): string => path.join(dataDir, 'models');
 

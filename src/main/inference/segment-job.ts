@@ -28,6 +28,8 @@ export interface SegmentJobDeps {
   bus: EventBus;
   dataDir: string;
   allowGpu: boolean;
+  /** ONNX Runtime CPU threads, 0 = one per core (read at each run: Settings may change it) */
+  cpuThreads?: number;
   /** where each AI version's label statistics go (the review queue's outlier checks) */
   stats?: VersionStatsRepo;
 }
@@ -66,6 +68,7 @@ export async function segmentSeries(deps: SegmentJobDeps, { seriesId, modelId, p
   const result = await deps.engine.run(pkg, volume, {
     provider,
     allowGpu: deps.allowGpu,
+    cpuThreads: deps.cpuThreads ?? 0,
     signal: ctx.signal,
     onProgress: (stage, fraction, message) => ctx.progress({ stage, fraction, message }),
   });

@@ -15,36 +15,37 @@ export class SessionCache {
   /** why CUDA failed for a model file, so it is not retried on every run */
   private readonly cudaFailures = new Map<string, string>();
 
-  constructor(private readonly cpuThreads = os.availableParallelism()) {}
-
-  async open(onnxPath: string, sha256: string, preference: ProviderPreference, allowGpu: boolean): Promise<{ session: InferenceSession; choice: ProviderChoice }> {
+  /** threads: ONNX Runtime intraOpNumThreads for CPU sessions; 0 = one per core */
+  async open(onnxPath: string, sha256: string, preference: ProviderPreference, allowGpu: boolean, threads = 0): Promise<{ session: InferenceSession; choice: ProviderChoice }> {
+    const cpuThreads = threads > 0 ? threads : os.availableParallelism();
+    const cpu = `CPU (${cpuThreads} thread${cpuThreads === 1 ? '' : 's'})`;
     const wantCuda = preference === 'cuda' || (preference === 'auto' && allowGpu);
     if (wantCuda) {
       const failed = this.cudaFailures.get(sha256);
       if (failed === undefined) {
         try {
-          return { session: await this.session(onnxPath, sha256, 'cuda'), choice: { provider: 'cuda', reason: 'CUDA execution provider.' } };
+          return { session: await this.session(onnxPath, sha256, 'cuda', cpuThreads), choice: { provider: 'cuda', reason: 'CUDA execution provider.' } };
         } catch (err) {
           this.cudaFailures.set(sha256, firstLine((err as Error).message));
         }
       }
       const detail = this.cudaFailures.get(sha256)!;
-      const session = await this.session(onnxPath, sha256, 'cpu');
-      return { session, choice: { provider: 'cpu', reason: `CPU (${this.cpuThreads} threads): the CUDA execution provider could not be used (${detail}).` } };
+      const session = await this.session(onnxPath, sha256, 'cpu', cpuThreads);
+      return { session, choice: { provider: 'cpu', reason: `${cpu}: the CUDA execution provider could not be used (${detail}).` } };
     }
     const why = preference === 'cpu' ? 'CPU was requested' : 'GPU use is turned off in settings';
-    return { session: await this.session(onnxPath, sha256, 'cpu'), choice: { provider: 'cpu', reason: `CPU (${this.cpuThreads} threads): ${why}.` } };
+    return { session: await this.session(onnxPath, sha256, 'cpu', cpuThreads), choice: { provider: 'cpu', reason: `${cpu}: ${why}.` } };
   }
 
-  private session(onnxPath: string, sha256: string, provider: ExecutionProvider): Promise<InferenceSession> {
-    const key = `${sha256}:${provider}`;
+  private session(onnxPath: string, sha256: string, provider: ExecutionProvider, cpuThreads: number): Promise<InferenceSession> {
+    const key = `${sha256}:${provider}:${cpuThreads}`;
     let cached = this.sessions.get(key);
     if (!cached) {
       cached = loadOrt().then((ort) =>
         ort.InferenceSession.create(onnxPath, {
           executionProviders: [provider],
           graphOptimizationLevel: 'all',
-          intraOpNumThreads: this.cpuThreads,
+          intraOpNumThreads: cpuThreads,
           interOpNumThreads: 1,
           executionMode: 'sequential',
           logSeverityLevel: 4,

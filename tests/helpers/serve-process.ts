@@ -20,7 +20,8 @@ const LISTENING = /^Delineate listening on (http:\/\/127\.0\.0\.1:(\d+)\/\?token
 export async function startServe(options: { env?: Record<string, string>; dataDir?: string; args?: string[] } = {}): Promise<ServeProcess> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'delineate-e2e-'));
   const child = spawn(process.execPath, ['bin/delineate.js', 'serve', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env },
+    // settings.json beside the store unless a test names one: tests never read or write the user's own settings
+    env: { ...process.env, DELINEATE_SETTINGS_FILE: path.join(dataDir, 'settings.json'), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

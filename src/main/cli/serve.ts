@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { resolveDataDir } from '../data-dir.js';
+import { resolveDataDir, settingsFilePath } from '../data-dir.js';
+import { installCrashLog } from '../crash-log.js';
 import { startBrowserHost } from '../host/browser-host.js';
 import { rendererDir } from '../paths.js';
 import { createServices } from '../services/app-services.js';
@@ -14,7 +15,7 @@ export const serveCommand: Command = {
   options: {
     port: { type: 'string', valueName: 'N', description: 'port to listen on (default: a free one)' },
     'data-dir': { type: 'string', valueName: 'DIR', description: 'data directory (default: DELINEATE_DATA_DIR or the OS user-data dir)' },
-    open: { type: 'boolean', description: 'open the UI in the default browser when a display is present' },
+    open: { type: 'boolean', description: 'open the UI in the default browser when a display is present (not when DELINEATE_NO_OPEN=1)' },
   },
   async run(args, io) {
     const port = args.values.port === undefined ? 0 : Number(args.values.port);
@@ -22,7 +23,9 @@ export const serveCommand: Command = {
     const renderer = rendererDir();
     if (!fs.existsSync(`${renderer}/index.html`)) throw new DelineateError('unavailable', `The UI is not built (${renderer}/index.html missing): run npm run build`);
     const dataDir = resolveDataDir(args.values['data-dir'] as string | undefined, io.env);
-    const services = createServices({ dataDir, host: 'browser', testJobs: io.env.DELINEATE_TEST_JOBS === '1', resumeBatches: true });
+    // an uncaught error ends the process with a local crash log in <dataDir>/logs (never uploaded)
+    const uninstallCrashLog = installCrashLog(dataDir, { host: 'serve' });
+    const services = createServices({ dataDir, host: 'browser', settingsFile: settingsFilePath(io.env), testJobs: io.env.DELINEATE_TEST_JOBS === '1', resumeBatches: true });
     const maxMessageBytes = io.env.DELINEATE_MAX_MESSAGE_BYTES ? Number(io.env.DELINEATE_MAX_MESSAGE_BYTES) : undefined;
     const host = await startBrowserHost({ services, rendererDir: renderer, port, ...(maxMessageBytes ? { maxMessageBytes } : {}) });
     io.stdout(`Delineate listening on ${host.url}\n`);
@@ -35,6 +38,7 @@ export const serveCommand: Command = {
     });
     await host.close();
     await services.close();
+    uninstallCrashLog();
     return { stopped: true };
   },
 };
@@ -45,6 +49,10 @@ export function hasDisplay(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 export function openInBrowser(url: string, io: { stderr: (t: string) => void; env: NodeJS.ProcessEnv }): void {
+  if (io.env.DELINEATE_NO_OPEN === '1') {
+    io.stderr('DELINEATE_NO_OPEN=1: not opening a browser; open the URL above.\n');
+    return;
+  }
   if (!hasDisplay(io.env)) {
     io.stderr('No display found: open the URL above in a browser.\n');
     return;

@@ -52,7 +52,7 @@ let cudaProbe: Promise<ProviderProbe> | null = null;
  * Which provider inference will use. CUDA is probed once per process; the choice follows the
  * allowGpu of each call (caching the whole status would pin the first caller's setting).
  */
-export async function computeStatus(options: { allowGpu: boolean } = { allowGpu: true }): Promise<ComputeStatus> {
+export async function computeStatus(options: { allowGpu: boolean; cpuThreads?: number } = { allowGpu: true }): Promise<ComputeStatus> {
   cudaProbe ??= probeProvider('cuda');
   const cuda = await cudaProbe;
   const useCuda = options.allowGpu && cuda.available;
@@ -63,7 +63,7 @@ export async function computeStatus(options: { allowGpu: boolean } = { allowGpu:
       : options.allowGpu
         ? `CPU: the CUDA execution provider is not available (${cuda.detail}).`
         : 'CPU: GPU use is turned off in settings.',
-    cpuThreads: os.availableParallelism(),
+    cpuThreads: options.cpuThreads && options.cpuThreads > 0 ? options.cpuThreads : os.availableParallelism(),
     cuda: { available: cuda.available, detail: cuda.detail },
     onnxruntimeVersion: onnxruntimeVersion(),
   };

@@ -10,6 +10,7 @@ import type { AppServices } from '../services/app-services.js';
 import { CONTENT_SECURITY_POLICY } from '../security/csp.js';
 import { isOwnHost, isOwnOrigin, newToken, requestHasToken, tokenCookieName } from './auth.js';
 import { resolveStaticFile } from './static-files.js';
+import { DEFAULT_UPLOAD_LIMITS, UPLOAD_PREFIX, receiveUpload, type UploadLimits } from './upload-endpoint.js';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 
@@ -20,6 +21,8 @@ export interface BrowserHostOptions {
   port?: number;
   /** a request larger than this gets a too_large envelope; default 512 MiB */
   maxMessageBytes?: number;
+  /** caps on dropped-file uploads (POST /upload/…) */
+  uploadLimits?: Partial<UploadLimits>;
 }
 
 export interface BrowserHost {
@@ -62,6 +65,9 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     if (!isOwnHost(req.headers.host, port)) return plain(res, 403, 'Forbidden: unknown Host header');
     if (!requestHasToken(req, url, token, port)) return plain(res, 401, 'Unauthorized: open the URL Delineate printed (it carries the token)');
+    // uploads of dropped files: the raw path, since URL parsing would resolve '..' before it is checked
+    const rawPath = (req.url ?? '/').split('?')[0]!;
+    if (rawPath.startsWith(UPLOAD_PREFIX)) return upload(req, res, rawPath);
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed');
     const found = resolveStaticFile(rendererDir, url.pathname);
     if (!found) return plain(res, 404, 'Not found');
@@ -76,6 +82,15 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return void res.end();
     fs.createReadStream(found.file).on('error', () => res.destroy()).pipe(res);
+  }
+
+  function upload(req: IncomingMessage, res: ServerResponse, rawPath: string): void {
+    if (req.method !== 'POST') return plain(res, 405, 'Method not allowed: upload with POST');
+    if (!isOwnOrigin(req.headers.origin, port)) return json(res, 403, { error: { code: 'bad_request', message: 'Forbidden: uploads are accepted only from the Delineate page (Origin)' } });
+    receiveUpload(req, rawPath, services.dataDir, { ...DEFAULT_UPLOAD_LIMITS, ...options.uploadLimits }).then(
+      (outcome) => json(res, outcome.status, outcome.body),
+      (err: unknown) => json(res, 500, { error: { code: 'internal', message: (err as Error).message } }),
+    );
   }
 
   // ws closes a connection whose frame exceeds maxPayload; allow twice the message limit so that
@@ -138,6 +153,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  // a refused upload's body may still be arriving: close rather than read it
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...(status >= 400 ? { Connection: 'close' } : {}) }).end(JSON.stringify(body));
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {

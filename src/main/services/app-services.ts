@@ -16,6 +16,7 @@ import { SegmentationStore } from '../segmentation/segmentation-store.js';
 import { AuditLog } from '../store/audit-log.js';
 import { Authors } from '../store/authors.js';
 import { InferenceEngine } from '../inference/inference-engine.js';
+import type { InferenceLauncher } from '../inference/inference-launcher.js';
 import { modelRegistryFor, type ModelRegistry } from '../inference/model-registry.js';
 import { SEGMENT_JOB, segmentJob } from '../inference/segment-job.js';
 import { EXPORT_DATASET_JOB, EXPORT_MASK_JOB, IMPORT_MASK_JOB } from '../interchange/job-names.js';
@@ -25,19 +26,36 @@ import { maskImportJob } from '../interchange/mask-import-job.js';
 import { createCuration, type Curation } from '../curation/curation-handlers.js';
 import { VersionStatsRepo } from '../curation/version-stats.js';
 import os from 'node:os';
+import { SettingsStore } from '../settings/settings-store.js';
+import { settingsFilePath } from '../data-dir.js';
+import { aboutInfo } from '../about.js';
+import { crashLogDir } from '../crash-log.js';
+import { RecentStudies } from '../store/recent-studies.js';
+import { cleanUploadBatch, uploadedBatch } from '../studies/uploads.js';
+import type { PickPathsParams, PickPathsResult } from '../../shared/desktop.js';
+import { SampleService } from '../samples/sample-service.js';
 
 export interface ServicesOptions {
   dataDir: string;
   host: 'electron' | 'browser' | 'cli' | 'test';
   /** register test-only job types (DELINEATE_TEST_JOBS=1 sets this for hosts) */
   testJobs?: boolean;
+  /** overrides the useGpu setting */
   allowGpu?: boolean;
+  /** the settings file (default: DELINEATE_SETTINGS_FILE, else settings.json in the per-user config folder) */
+  settingsFile?: string;
   /** who the writes of this session are recorded as (default: the OS user) */
   author?: string;
   /** minimum gap between two progress events of one job (tests set 0 to see every step) */
   progressIntervalMs?: number;
   /** resume batch AI runs a crash or restart interrupted (the app's hosts do; the CLI and tests choose) */
   resumeBatches?: boolean;
+  /** the bundled sample studies (default: sampleDataDir(), dist/sample-data in a checkout) */
+  samplesDir?: string;
+  /** how the inference process starts (default: a Node fork; the Electron host passes its utility-process launcher) */
+  inferenceLauncher?: InferenceLauncher;
+  /** native desktop integration (the Electron host); without it host.pickPaths answers supported:false */
+  desktop?: { pickPaths(params: PickPathsParams): Promise<PickPathsResult> };
 }
 
 export interface AppServices {
@@ -50,6 +68,8 @@ export interface AppServices {
   readonly segmentations: SegmentationStore;
   readonly models: ModelRegistry;
   readonly curation: Curation;
+  readonly settings: SettingsStore;
+  readonly recent: RecentStudies;
   close(): Promise<void>;
 }
 
@@ -60,7 +80,9 @@ export function createServices(options: ServicesOptions): AppServices {
   const jobs = new JobManager(bus, { progressIntervalMs: options.progressIntervalMs });
   if (options.testJobs) jobs.register(countdownJob);
   const studies = new StudiesRepo(db);
-  const authors = new Authors(db, options.author ?? osUser());
+  const settings = new SettingsStore({ file: options.settingsFile ?? settingsFilePath(), activeDataDir: options.dataDir });
+  const authors = new Authors(db, options.author ?? settings.current.defaultAuthor ?? osUser());
+  const recent = new RecentStudies(db);
   const audit = new AuditLog(db, authors);
   // a crash between writing a volume file and committing its row leaves an orphan: drop it
   removeOrphanVolumes(options.dataDir, studies.referencedVolumeFiles());
@@ -68,10 +90,24 @@ export function createServices(options: ServicesOptions): AppServices {
   jobs.register(importJob({ db, dataDir: options.dataDir, decoder, bus }));
   const segmentations = new SegmentationStore(db, options.dataDir, audit, authors);
   const models = modelRegistryFor(options.dataDir);
-  const engine = new InferenceEngine();
-  const allowGpu = options.allowGpu ?? true;
+  const engine = new InferenceEngine(undefined, options.inferenceLauncher);
   const stats = new VersionStatsRepo(db, options.dataDir);
-  const segmentDeps = { registry: models, engine, studies, store: segmentations, bus, dataDir: options.dataDir, allowGpu, stats };
+  const segmentDeps = {
+    registry: models,
+    engine,
+    studies,
+    store: segmentations,
+    bus,
+    dataDir: options.dataDir,
+    // read at each run: Settings may change them while the app runs
+    get allowGpu() {
+      return options.allowGpu ?? settings.current.useGpu;
+    },
+    get cpuThreads() {
+      return settings.current.cpuThreads;
+    },
+    stats,
+  };
   jobs.register(segmentJob(segmentDeps));
   const curation = createCuration({ db, dataDir: options.dataDir, jobs, bus, audit, authors, segment: segmentDeps });
   // the export jobs read through the services object, which exists once this function returns
@@ -81,6 +117,7 @@ export function createServices(options: ServicesOptions): AppServices {
   jobs.register(maskExportJob({ studies, store: segmentations, services }));
   jobs.register(datasetExportJob(services));
 
+  const samples = new SampleService({ studies, jobs }, options.samplesDir);
   const handlers: Handlers = {
     'app.info': async () => ({
       name: 'Delineate' as const,
@@ -88,7 +125,7 @@ export function createServices(options: ServicesOptions): AppServices {
       host: options.host === 'electron' ? 'electron' : 'browser',
       dataDir: options.dataDir,
       sqliteVersion: sqliteVersion(db),
-      compute: await computeStatus({ allowGpu }),
+      compute: await computeStatus({ allowGpu: segmentDeps.allowGpu, cpuThreads: segmentDeps.cpuThreads }),
     }),
     'diagnostics.echo': ({ text, data }) => ({
       text,
@@ -118,6 +155,32 @@ export function createServices(options: ServicesOptions): AppServices {
     'export.mask': (params) => jobs.start(EXPORT_MASK_JOB, params, { label: `Export ${params.format.toUpperCase()} of segmentation ${params.segmentationId}` }),
     'export.dataset': (params) => jobs.start(EXPORT_DATASET_JOB, params, { label: `Export dataset ${params.name}` }),
     'masks.import': (params) => jobs.start(IMPORT_MASK_JOB, params, { label: `Import mask ${params.path.split(/[\\/]/).pop()}` }),
+    'host.pickPaths': (params) => (options.desktop ? options.desktop.pickPaths(params) : { supported: false, paths: [] }),
+    'settings.get': () => settings.info(),
+    'settings.update': (patch) => {
+      const info = settings.update(patch);
+      // the default author is who this session writes as from now on (null: the OS account)
+      if (patch.defaultAuthor !== undefined) authors.select(info.settings.defaultAuthor ?? osUser());
+      bus.emit('store.changed', { entity: 'settings', ids: [] });
+      return info;
+    },
+    'app.about': () => aboutInfo({ sqliteVersion: sqliteVersion(db), crashLogDir: crashLogDir(options.dataDir) }),
+    'studies.recent': () => recent.list(),
+    'studies.markOpened': ({ studyId }) => {
+      const list = recent.markOpened(studyId);
+      bus.emit('store.changed', { entity: 'recent', ids: [String(studyId)] });
+      return list;
+    },
+    'uploads.import': ({ batchId }) => {
+      const dir = uploadedBatch(options.dataDir, batchId);
+      const job = jobs.start(IMPORT_JOB, { paths: [dir] }, { label: 'Import dropped files' });
+      void jobs.wait(job.id).then((done) => {
+        if (done.state === 'succeeded') cleanUploadBatch(db, options.dataDir, batchId);
+      });
+      return job;
+    },
+    'samples.list': () => samples.list(),
+    'samples.open': ({ id }) => samples.open(id),
     'studies.import': ({ paths }) => jobs.start(IMPORT_JOB, { paths }, { label: `Import ${paths.length === 1 ? paths[0]!.split(/[\\/]/).pop() : `${paths.length} paths`}` }),
   };
 
@@ -131,6 +194,8 @@ export function createServices(options: ServicesOptions): AppServices {
     segmentations,
     models,
     curation,
+    settings,
+    recent,
     async close() {
       await jobs.shutdown();
       await engine.close();

@@ -267,4 +267,19 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'recently opened studies',
+    up(db) {
+      db.exec(`
+        -- File > Open Recent and the study browser's recent list: one row per study, its last opening
+        CREATE TABLE recent_studies (
+          study_id  INTEGER PRIMARY KEY REFERENCES studies(id) ON DELETE CASCADE,
+          opened_at TEXT NOT NULL,
+          -- order of opening (clock-independent): the highest is the newest
+          seq       INTEGER NOT NULL UNIQUE
+        ) STRICT;
+      `);
+    },
+  },
 ];

@@ -7,6 +7,7 @@ import type { ModelSummary } from '../../shared/inference/model-summary.js';
 import { SegmentResultSchema, type SegmentResult } from '../../shared/inference/segment-result.js';
 import { isTerminal, type JobInfo } from '../../shared/jobs.js';
 import type { HostClient } from '../lib/host-client.js';
+import { pathPicker, type PathPicker } from '../lib/path-picker.js';
 import type { EditingState } from './editing.svelte.js';
 
 export type ProviderChoice = 'auto' | 'cpu' | 'cuda';
@@ -20,6 +21,7 @@ export class AiState {
   error = $state<string | null>(null);
   running = $derived(this.job !== null && !isTerminal(this.job.state));
   private readonly off: (() => void)[] = [];
+  readonly picker: PathPicker;
   /** the newest event of each segment job: one may arrive before the reply that names the job */
   private readonly latest = new Map<string, JobInfo>();
 
@@ -27,6 +29,7 @@ export class AiState {
     private readonly client: HostClient,
     private readonly editing: EditingState,
   ) {
+    this.picker = pathPicker(client);
     const follow = (job: JobInfo) => {
       if (job.type !== 'inference.segment') return;
       this.latest.set(job.id, job);

@@ -13,6 +13,7 @@ import {
   type MaskExportFormat,
 } from '../../shared/interchange.js';
 import type { HostClient } from '../lib/host-client.js';
+import { pathPicker, type PathPicker } from '../lib/path-picker.js';
 import type { EditingState } from './editing.svelte.js';
 import { TrackedJob } from './tracked-job.svelte.js';
 
@@ -26,6 +27,7 @@ export class InterchangeState {
   readonly exportJob: TrackedJob;
   readonly importJob: TrackedJob;
   readonly datasetJob: TrackedJob;
+  readonly picker: PathPicker;
 
   constructor(
     private readonly client: HostClient,
@@ -34,6 +36,7 @@ export class InterchangeState {
     this.exportJob = new TrackedJob(client, 'export.mask');
     this.importJob = new TrackedJob(client, 'masks.import');
     this.datasetJob = new TrackedJob(client, 'export.dataset');
+    this.picker = pathPicker(client);
   }
 
   async exportMask(out: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { ImportReport, StudySummary } from '../../shared/studies.js';
 import type { HostClient } from '../lib/host-client.js';
+import { pathPicker, type PathPicker } from '../lib/path-picker.js';
 
 /** The store's studies as the browser panel shows them, plus the outcome of the last import. */
 export class StudiesState {
@@ -8,8 +9,10 @@ export class StudiesState {
   error = $state<string | null>(null);
   importing = $state(false);
   private readonly offs: (() => void)[] = [];
+  readonly picker: PathPicker;
 
   constructor(private readonly client: HostClient) {
+    this.picker = pathPicker(client);
     this.offs.push(
       client.on('store.changed', () => void this.refresh()),
       client.on('job.done', (job) => {

@@ -27,6 +27,7 @@ import type { AppServices } from '../services/app-services.js';
 import { writeNiftiFile } from '../studies/nifti-file.js';
 import { isInside } from './deidentify-part10.js';
 import { labelVolume, loadSeriesVolume, loadStoredMask, niftiLayout, type ExportOptions, type StoredMask } from './nifti-export.js';
+import { mulberry32 } from '../../shared/random.js';
 
 export interface DatasetExportParams {
   /** the dataset folder to create (nnU-Net expects it named like `name`, under nnUNet_raw) */
@@ -59,17 +60,11 @@ export interface DatasetExportResult {
 const DATASET_NAME = /^Dataset(\d{3})_([A-Za-z0-9][A-Za-z0-9_-]*)$/;
 const FILE_ENDING = '.nii.gz';
 
-/** A 32-bit PRNG (mulberry32) seeded from a string (FNV-1a): the same name gives the same folds. */
+/** A PRNG seeded from a string (FNV-1a): the same name gives the same folds. */
 function seededRandom(text: string): () => number {
   let seed = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) seed = Math.imul(seed ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Fold of each case: a seeded shuffle dealt round-robin. */

@@ -5,6 +5,8 @@ import { ShortcutRegistry } from './shortcuts.svelte.js';
 import { StudiesState } from './studies.svelte.js';
 import { ViewerState } from './viewer.svelte.js';
 import { WorklistState } from './worklist.svelte.js';
+import { DesktopState } from './desktop.svelte.js';
+import { FirstRunState } from './first-run.svelte.js';
 
 /** What the main area shows: the viewer, or the worklist of every case. */
 export type MainView = 'viewer' | 'worklist';
@@ -17,6 +19,10 @@ export class UiState {
   readonly viewer: ViewerState;
   readonly worklist: WorklistState;
   readonly shortcuts = new ShortcutRegistry();
+  /** menu commands, Settings, About, recent studies, drag and drop */
+  readonly desktop: DesktopState;
+  /** the welcome panel of an empty store: the sample study and the shipped models */
+  readonly firstRun: FirstRunState;
   jobsOpen = $state(false);
   helpOpen = $state(false);
   view = $state<MainView>('viewer');
@@ -29,6 +35,27 @@ export class UiState {
     this.studies = new StudiesState(client);
     this.viewer = new ViewerState(client);
     this.worklist = new WorklistState(client, this.viewer, () => (this.view = 'viewer'));
+    this.firstRun = new FirstRunState(client, this.studies, this.viewer);
+    this.desktop = new DesktopState(client, {
+      openSeries: (id) => this.viewer.open(id),
+      firstSeriesOf: (studyId) => this.studies.studies.find((s) => s.id === studyId)?.series[0]?.id ?? null,
+      focusImportForm: () => {
+        const field = document.getElementById('import-paths');
+        field?.scrollIntoView({ block: 'nearest' });
+        field?.focus();
+      },
+      importPaths: (paths) => this.studies.import(paths),
+      importing: (started) => (this.studies.importing = started),
+      showShortcuts: () => (this.helpOpen = true),
+      openSample: () => this.firstRun.openSample(),
+      setView: (view) => (this.view = view),
+      undo: () => this.viewer.editing.undo(),
+      redo: () => this.viewer.editing.redo(),
+      saveVersion: () => {
+        if (this.viewer.editing.open) void this.viewer.editing.versions.save('');
+      },
+      refreshApp: () => this.app.refresh(),
+    });
   }
 
   /** Register the shell's own shortcuts and load host state; returns the cleanup. */
@@ -36,11 +63,26 @@ export class UiState {
     void this.app.refresh();
     void this.jobs.refresh();
     void this.studies.refresh();
+    void this.firstRun.refresh();
+    void this.desktop.refreshRecent();
+    // opening a series puts its study at the top of the recent list
+    const stopTracking = $effect.root(() => {
+      $effect(() => {
+        const seriesId = this.viewer.series?.id;
+        if (seriesId === undefined) return;
+        const study = this.studies.studies.find((s) => s.series.some((x) => x.id === seriesId));
+        if (study) void this.desktop.seriesOpened(seriesId, study.id);
+      });
+    });
     // deep link: ?series=SERIES_INSTANCE_UID opens that series in the 1+3 layout
     const deepLink = new URL(target.location.href).searchParams.get('series');
     if (deepLink) void this.viewer.openByUid(deepLink);
     const offs = [
       this.shortcuts.attach(target),
+      this.desktop.attach(target),
+      stopTracking,
+      this.shortcuts.register({ keys: 'Ctrl+o', description: 'Open files to import', run: () => void this.desktop.run({ command: 'open-files' }) }),
+      this.shortcuts.register({ keys: 'Ctrl+,', description: 'Settings', run: () => void this.desktop.openSettings() }),
       this.shortcuts.register({ keys: 'j', description: 'Show or hide the jobs panel', run: () => (this.jobsOpen = !this.jobsOpen) }),
       this.shortcuts.register({ keys: '?', description: 'Show or hide keyboard shortcuts', run: () => (this.helpOpen = !this.helpOpen) }),
       this.shortcuts.register({ keys: 'w', description: 'Switch between the worklist and the viewer', run: () => (this.view = this.view === 'worklist' ? 'viewer' : 'worklist') }),
@@ -61,6 +103,8 @@ export class UiState {
       this.worklist.dispose();
       this.viewer.close();
       this.app.dispose();
+      this.firstRun.dispose();
+      this.desktop.dispose();
     };
   }
 
@@ -68,6 +112,7 @@ export class UiState {
     this.helpOpen = false;
     this.jobsOpen = false;
     this.reportOpen = false;
+    this.desktop.closeDialogs();
   }
 
   /** Write the agreement report (for the selected cases, or every accepted one) and show it. */

@@ -17,7 +17,7 @@ const extra = process.argv.slice(2);
 
 const child = electron.installed
   ? spawn(electron.detail, ['.', ...extra], { stdio: 'inherit', cwd: root })
-  : (console.log(`Electron is not installed on this machine (${electron.detail}), so Delineate is starting its browser host instead: open the URL below in a browser.`),
+  : (console.log(`Electron is not installed on this machine: ${electron.detail}. Delineate is starting its browser host instead; open the URL below in a browser.`),
     spawn(process.execPath, [path.join(root, 'bin/delineate.js'), 'serve', '--open', ...extra], { stdio: 'inherit', cwd: root }));
 
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

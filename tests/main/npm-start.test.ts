@@ -41,7 +41,7 @@ test(
       }
       // the sentence comes first, naming why
       const lines = stdout.split('\n');
-      assert.match(lines[0]!, /^Electron is not installed on this machine \(.*binary.*\), so Delineate is starting its browser host instead/);
+      assert.match(lines[0]!, /^Electron is not installed on this machine: .*binary.*\. Delineate is starting its browser host instead/);
       // --open was passed to serve, and DELINEATE_NO_OPEN=1 kept it from starting a browser despite DISPLAY
       assert.match(stderr, /DELINEATE_NO_OPEN=1: not opening a browser/);
       // the arguments reached serve: the store is in the data dir given

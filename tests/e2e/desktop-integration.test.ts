@@ -107,6 +107,29 @@ describe('desktop integration in the browser host (real delineate serve + Chromi
     await page.locator('[data-testid="series-row"].open', { hasText: 'dropped' }).waitFor({ timeout: 15_000 });
   });
 
+  test('dropping a folder from the OS (Chromium\'s own drag of a real path): it is walked, nested files uploaded with their folders, imported and opened', T, async () => {
+    // a folder with the series one level down, as a user drags it from a file manager
+    const osFolder = path.join(root, 'os', 'os-folder');
+    makeSeries(osFolder, [{ name: 'nested', study_uid: '1.2.826.0.1.3680043.8.498.903', slices: 4, rows: 10, cols: 10, series_number: 6, patient_name: 'Os^Folder' }]);
+    const names = fs.readdirSync(path.join(osFolder, 'nested')).sort();
+    const before = new Set(fs.readdirSync(path.join(dataDir, 'uploads')));
+    // CDP's drag goes through the browser's real drop path: DataTransfer items backed by the file
+    // system, so webkitGetAsEntry() gives a directory entry to walk (a page script cannot make one)
+    const cdp = await page.context().newCDPSession(page);
+    const data = { items: [], files: [osFolder], dragOperationsMask: 1 };
+    for (const type of ['dragEnter', 'dragOver', 'drop'] as const) await cdp.send('Input.dispatchDragEvent', { type, x: 640, y: 420, data });
+    await page.locator('[data-testid="series-row"].open', { hasText: 'nested' }).waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="study-row"]', { hasText: 'Os, Folder' }).waitFor();
+    const batch = fs.readdirSync(path.join(dataDir, 'uploads')).filter((b) => !before.has(b));
+    assert.equal(batch.length, 1, 'one upload batch for the drop');
+    const uploaded = (fs.readdirSync(path.join(dataDir, 'uploads', batch[0]!), { recursive: true }) as string[])
+      .map((f) => f.split(path.sep).join('/'))
+      .filter((f) => fs.statSync(path.join(dataDir, 'uploads', batch[0]!, f)).isFile())
+      .sort();
+    assert.deepEqual(uploaded, names.map((n) => `os-folder/nested/${n}`), 'the folder structure was kept');
+    await cdp.detach();
+  });
+
   test('Settings: change threads, GPU and author, save, reload: the values persist and the next AI run and version use them', T, async () => {
     await page.keyboard.press('Control+,');
     const dialog = page.locator('[data-testid="settings-dialog"]');

@@ -127,6 +127,11 @@ describe('samples.list / samples.open through the services', () => {
     assert.equal(studies[0]!.series.length, 1);
     assert.deepEqual(listed!.imported, { studyId: studies[0]!.id, seriesId: studies[0]!.series[0]!.id });
     seriesId = listed!.imported.seriesId;
+    // the store reads its own copy of the images (the app's resources folder may move or be replaced)
+    const sources = services.studies.sources(seriesId);
+    assert.equal(sources.length, SYNTHETIC_HEAD_DEFAULTS.dims[2]);
+    const copy = path.join(dataDir, 'samples', SYNTHETIC_HEAD_SAMPLE_ID) + path.sep;
+    assert.ok(sources.every((f) => f.path.startsWith(copy)), `sources under ${copy}: ${sources[0]?.path}`);
 
     const jobsBefore = services.jobs.list().length;
     const again = await call('samples.open', { id: SYNTHETIC_HEAD_SAMPLE_ID });

@@ -2,6 +2,9 @@
  * The bundled sample studies (first run): listed from <samples dir>/<id>/sample.json, each marked as
  * imported when the store holds its Series Instance UID; opening one starts an ordinary import job of
  * its images folder, once (a second open while it runs returns the same job; after it, the imported ids).
+ * The images are first copied into <dataDir>/samples/<id>/: the store records source files and reads
+ * them again (SEG/RTSTRUCT export), and the app's resources folder may move (AppImage mounts it at a
+ * new path on every launch) or be replaced by an update.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,7 +28,7 @@ export class SampleService {
   private readonly running = new Map<string, string>();
 
   constructor(
-    private readonly deps: { studies: StudiesRepo; jobs: JobManager },
+    private readonly deps: { studies: StudiesRepo; jobs: JobManager; dataDir: string },
     readonly dir: string = sampleDataDir(),
   ) {}
 
@@ -71,9 +74,21 @@ export class SampleService {
     const runningId = this.running.get(id);
     const running = runningId ? this.deps.jobs.list().find((j) => j.id === runningId) : undefined;
     if (running && !isTerminal(running.state)) return { job: running, imported: null };
-    const job = this.deps.jobs.start(IMPORT_JOB, { paths: [path.join(found.dir, found.manifest.imagesDir)] }, { label: `Import sample: ${found.manifest.title}` });
+    const images = this.copyIntoStore(found.manifest.id, path.join(found.dir, found.manifest.imagesDir));
+    const job = this.deps.jobs.start(IMPORT_JOB, { paths: [images] }, { label: `Import sample: ${found.manifest.title}` });
     this.running.set(id, job.id);
     return { job, imported: null };
+  }
+
+  /** The sample's images under <dataDir>/samples/<id>/ (copied once, through a temporary folder). */
+  private copyIntoStore(id: string, from: string): string {
+    const target = path.join(this.deps.dataDir, 'samples', id);
+    if (fs.existsSync(target)) return target;
+    const staging = `${target}.tmp-${process.pid}`;
+    fs.rmSync(staging, { recursive: true, force: true });
+    fs.cpSync(from, staging, { recursive: true });
+    fs.renameSync(staging, target);
+    return target;
   }
 
   private imported(manifest: SampleManifest): SampleInfo['imported'] {

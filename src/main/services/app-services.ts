@@ -117,7 +117,7 @@ export function createServices(options: ServicesOptions): AppServices {
   jobs.register(maskExportJob({ studies, store: segmentations, services }));
   jobs.register(datasetExportJob(services));
 
-  const samples = new SampleService({ studies, jobs }, options.samplesDir);
+  const samples = new SampleService({ studies, jobs, dataDir: options.dataDir }, options.samplesDir);
   const handlers: Handlers = {
     'app.info': async () => ({
       name: 'Delineate' as const,

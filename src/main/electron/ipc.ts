@@ -3,8 +3,6 @@
  * checks the sender (our top-level app:// document) first; contract calls then have their host paths
  * checked against the user's grants before dispatch.
  */
-import { REQUESTS, isMethod } from '../../shared/contract.js';
-import { toErrorEnvelope } from '../../shared/errors.js';
 import { dispatch, type CallOutcome, type Handlers } from '../services/dispatch.js';
 import { isTrustedSender, type IpcSenderEvent } from './harden.js';
 import type { PathGrants } from './path-grants.js';
@@ -15,18 +13,8 @@ const UNTRUSTED: CallOutcome = { ok: false, error: { code: 'bad_request', messag
 export function createCallHandler(handlers: Handlers, grants: PathGrants) {
   return async (event: IpcSenderEvent, method: unknown, params: unknown): Promise<CallOutcome> => {
     if (!isTrustedSender(event)) return UNTRUSTED;
-    if (isMethod(method)) {
-      // check the values the handler would see; invalid params are left to dispatch to report
-      const parsed = REQUESTS[method].params.safeParse(params ?? {});
-      if (parsed.success) {
-        try {
-          grants.checkCall(method, parsed.data);
-        } catch (err) {
-          return { ok: false, error: toErrorEnvelope(err) };
-        }
-      }
-    }
-    return dispatch(handlers, method, params, { host: 'electron' });
+    // host paths are checked on the values the handler will see, after dispatch validated them
+    return dispatch(handlers, method, params, { host: 'electron' }, (m, parsed) => grants.checkCall(m, parsed));
   };
 }
 

@@ -13,9 +13,16 @@ export type CallOutcome = { ok: true; result: unknown } | { ok: false; error: Er
 
 /**
  * The single entry point both hosts use: checks the method exists, validates params against the
- * contract, runs the handler and turns any failure into an error envelope. Never throws.
+ * contract, runs the host's check, then the handler and turns any failure into an error envelope. Never throws.
  */
-export async function dispatch(handlers: Handlers, method: unknown, params: unknown, ctx: CallContext): Promise<CallOutcome> {
+export async function dispatch(
+  handlers: Handlers,
+  method: unknown,
+  params: unknown,
+  ctx: CallContext,
+  /** runs on the validated params before the handler (the Electron host's path grants); a throw becomes the error envelope */
+  check?: (method: Method, params: unknown) => void,
+): Promise<CallOutcome> {
   if (!isMethod(method)) {
     return { ok: false, error: { code: 'unknown_method', message: `Unknown method ${JSON.stringify(method)}` } };
   }
@@ -31,6 +38,7 @@ export async function dispatch(handlers: Handlers, method: unknown, params: unkn
     };
   }
   try {
+    check?.(method, parsed.data);
     const handler = handlers[method] as Handler<Method>;
     const result = await handler(parsed.data as ParsedParams<Method>, ctx);
     return { ok: true, result };

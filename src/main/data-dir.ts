@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseSettings } from '../shared/desktop.js';
 
 /**
  * Where the store lives: --data-dir, else DELINEATE_DATA_DIR, else the data directory chosen in
@@ -23,11 +24,11 @@ export function settingsFilePath(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(defaultUserDataDir(env), 'settings.json');
 }
 
-/** settings.dataDir when the settings file holds an absolute one; anything else is left to the settings service to report. */
+/** settings.dataDir when the settings file is valid (as the settings service reads it) and names one. */
 function settingsDataDir(env: NodeJS.ProcessEnv): string | null {
   try {
-    const value = (JSON.parse(fs.readFileSync(settingsFilePath(env), 'utf8')) as { dataDir?: unknown }).dataDir;
-    return typeof value === 'string' && path.isAbsolute(value) ? path.resolve(value) : null;
+    const parsed = parseSettings(JSON.parse(fs.readFileSync(settingsFilePath(env), 'utf8')));
+    return parsed.ok && parsed.settings.dataDir !== null && path.isAbsolute(parsed.settings.dataDir) ? path.resolve(parsed.settings.dataDir) : null;
   } catch {
     return null;
   }

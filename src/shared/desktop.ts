@@ -63,6 +63,21 @@ export const SettingsSchema = z.object({
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
+export const DEFAULT_SETTINGS: Settings = Object.freeze({ dataDir: null, useGpu: true, cpuThreads: 0, defaultAuthor: null });
+
+/**
+ * The settings a settings file's JSON holds: keys a newer version added are ignored, missing ones take
+ * their defaults. The one reading of that file for the settings service and the data-dir lookup.
+ */
+export function parseSettings(raw: unknown): { ok: true; settings: Settings } | { ok: false; problem: string } {
+  const isObject = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
+  const known: Record<string, unknown> = {};
+  if (isObject) for (const key of Object.keys(DEFAULT_SETTINGS)) if (Object.hasOwn(raw, key)) known[key] = (raw as Record<string, unknown>)[key];
+  const parsed = SettingsSchema.safeParse(isObject ? { ...DEFAULT_SETTINGS, ...known } : raw);
+  if (parsed.success) return { ok: true, settings: parsed.data };
+  return { ok: false, problem: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+}
+
 export const SettingsUpdateSchema = SettingsSchema.partial().strict();
 export type SettingsUpdate = z.infer<typeof SettingsUpdateSchema>;
 

@@ -7,10 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DelineateError } from '../../shared/errors.js';
-import { SettingsSchema, type Settings, type SettingsInfo, type SettingsUpdate } from '../../shared/desktop.js';
+import { DEFAULT_SETTINGS, SettingsSchema, parseSettings, type Settings, type SettingsInfo, type SettingsUpdate } from '../../shared/desktop.js';
 import { defaultUserDataDir } from '../data-dir.js';
+import { writeFileAtomically } from '../interchange/atomic-file.js';
 
-export const DEFAULT_SETTINGS: Settings = Object.freeze({ dataDir: null, useGpu: true, cpuThreads: 0, defaultAuthor: null });
+export { DEFAULT_SETTINGS };
 
 export interface SettingsStoreOptions {
   file: string;
@@ -25,7 +26,6 @@ export class SettingsStore {
   private settings: Settings;
   /** settings.dataDir as this process found it at start (a change to it applies at the next start) */
   private readonly startDataDir: string | null;
-  private readonly listeners = new Set<(settings: Settings) => void>();
 
   constructor(private readonly options: SettingsStoreOptions) {
     this.file = path.resolve(options.file);
@@ -44,7 +44,7 @@ export class SettingsStore {
     return { settings: { ...this.settings }, file: this.file, activeDataDir: this.options.activeDataDir, restartNeeded };
   }
 
-  /** Apply a partial update (validated), write the file, and tell listeners. */
+  /** Apply a partial update (validated) and write the file. */
   update(patch: SettingsUpdate): SettingsInfo {
     const next: Settings = { ...this.settings, ...patch };
     if (patch.defaultAuthor !== undefined && patch.defaultAuthor !== null) {
@@ -58,13 +58,7 @@ export class SettingsStore {
     if (!parsed.success) throw new DelineateError('invalid_params', `Invalid settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     this.write(parsed.data);
     this.settings = parsed.data;
-    for (const listener of this.listeners) listener(this.settings);
     return this.info();
-  }
-
-  onChange(listener: (settings: Settings) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   private load(): Settings {
@@ -78,11 +72,9 @@ export class SettingsStore {
     }
     let problem: string;
     try {
-      const raw = JSON.parse(text) as unknown;
-      // settings a newer version added are ignored; missing ones take their defaults
-      const parsed = SettingsSchema.safeParse(typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? { ...DEFAULT_SETTINGS, ...pick(raw as Record<string, unknown>) } : raw);
-      if (parsed.success) return parsed.data;
-      problem = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      const parsed = parseSettings(JSON.parse(text));
+      if (parsed.ok) return parsed.settings;
+      problem = parsed.problem;
     } catch (err) {
       problem = `not JSON (${(err as Error).message})`;
     }
@@ -97,19 +89,10 @@ export class SettingsStore {
   }
 
   private write(settings: Settings): void {
-    const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const fd = fs.openSync(tmp, 'w', 0o600);
-      try {
-        fs.writeFileSync(fd, `${JSON.stringify(settings, null, 2)}\n`);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, this.file);
+      writeFileAtomically(this.file, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
     } catch (err) {
-      fs.rmSync(tmp, { force: true });
       throw new DelineateError('storage', `Cannot save the settings to ${this.file}: ${(err as Error).message}`, { file: this.file });
     }
   }
@@ -117,12 +100,6 @@ export class SettingsStore {
   private warn(message: string): void {
     (this.options.warn ?? ((m: string) => process.stderr.write(`Delineate: ${m}\n`)))(message);
   }
-}
-
-function pick(raw: Record<string, unknown>): Partial<Settings> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(DEFAULT_SETTINGS)) if (Object.hasOwn(raw, key)) out[key] = raw[key];
-  return out as Partial<Settings>;
 }
 
 /** A data directory must be absolute, creatable and writable; returns it normalised. */

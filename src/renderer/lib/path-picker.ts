@@ -11,8 +11,8 @@ export interface PathPicker {
   readonly native: boolean;
   /** the chosen path, or null when cancelled */
   pick(purpose: PickPurpose, defaultName?: string): Promise<string | null>;
-  /** every path chosen (multi-selection dialogs); empty when cancelled */
-  pickMany(purpose: PickPurpose): Promise<string[]>;
+  /** every path chosen (multi-selection dialogs); empty when cancelled, null when the host has no dialog */
+  pickMany(purpose: PickPurpose, title?: string): Promise<string[] | null>;
 }
 
 export function pathPicker(client: HostClient): PathPicker {
@@ -22,9 +22,9 @@ export function pathPicker(client: HostClient): PathPicker {
       const picked = await client.call('host.pickPaths', { purpose, ...(defaultName ? { defaultName } : {}) });
       return picked.supported ? (picked.paths[0] ?? null) : null;
     },
-    async pickMany(purpose) {
-      const picked = await client.call('host.pickPaths', { purpose });
-      return picked.supported ? picked.paths : [];
+    async pickMany(purpose, title) {
+      const picked = await client.call('host.pickPaths', { purpose, ...(title ? { title } : {}) });
+      return picked.supported ? picked.paths : null;
     },
   };
 }

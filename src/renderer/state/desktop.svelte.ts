@@ -110,9 +110,9 @@ export class DesktopState {
   /** Native dialog where the host has one; otherwise the typed-path import form. */
   async pick(purpose: 'import-files' | 'import-folder'): Promise<void> {
     try {
-      const picked = await this.client.call('host.pickPaths', { purpose, title: purpose === 'import-files' ? 'Import files' : 'Import a folder' });
-      if (!picked.supported) return this.actions.focusImportForm();
-      if (picked.paths.length) await this.actions.importPaths(picked.paths);
+      const paths = await this.picker.pickMany(purpose, purpose === 'import-files' ? 'Import files' : 'Import a folder');
+      if (paths === null) return this.actions.focusImportForm();
+      if (paths.length) await this.actions.importPaths(paths);
     } catch (err) {
       this.dropError = (err as Error).message;
       this.actions.focusImportForm();

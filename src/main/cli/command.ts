@@ -30,7 +30,7 @@ export interface Command {
 }
 
 /** --data-dir, for the commands that use the store. */
-export const DATA_DIR_OPTION: OptionSpec = { type: 'string', valueName: 'DIR', description: 'data directory (default: DELINEATE_DATA_DIR or the OS user-data dir)' };
+export const DATA_DIR_OPTION: OptionSpec = { type: 'string', valueName: 'DIR', description: 'data directory (default: DELINEATE_DATA_DIR, else the one chosen in Settings, else the OS user-data dir)' };
 
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'print machine-readable JSON on stdout' },

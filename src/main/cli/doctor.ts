@@ -91,7 +91,7 @@ export const doctorCommand: Command = {
   name: 'doctor',
   summary: 'Report what this machine offers Delineate: Electron, compute providers, SQLite, data dir, test browser.',
   usage: 'delineate doctor [--data-dir DIR] [--json]',
-  options: { 'data-dir': { type: 'string', valueName: 'DIR', description: 'data directory to check (default: DELINEATE_DATA_DIR or the OS user-data dir)' } },
+  options: { 'data-dir': { type: 'string', valueName: 'DIR', description: 'data directory to check (default: DELINEATE_DATA_DIR, else the one chosen in Settings, else the OS user-data dir)' } },
   run: (args, io) => doctorReport(resolveDataDir(args.values['data-dir'] as string | undefined, io.env)),
   human(result) {
     const r = result as DoctorReport;

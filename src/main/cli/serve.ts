@@ -6,7 +6,7 @@ import { startBrowserHost } from '../host/browser-host.js';
 import { rendererDir } from '../paths.js';
 import { createServices } from '../services/app-services.js';
 import { DelineateError } from '../../shared/errors.js';
-import type { Command } from './command.js';
+import { DATA_DIR_OPTION, type Command } from './command.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -14,7 +14,7 @@ export const serveCommand: Command = {
   usage: 'delineate serve [--port N] [--data-dir DIR] [--open]',
   options: {
     port: { type: 'string', valueName: 'N', description: 'port to listen on (default: a free one)' },
-    'data-dir': { type: 'string', valueName: 'DIR', description: 'data directory (default: DELINEATE_DATA_DIR or the OS user-data dir)' },
+    'data-dir': DATA_DIR_OPTION,
     open: { type: 'boolean', description: 'open the UI in the default browser when a display is present (not when DELINEATE_NO_OPEN=1)' },
   },
   async run(args, io) {
